@@ -1,0 +1,15 @@
+// The Bus contract shared by the in-process bus (default) and the NATS JetStream bus (across machines).
+
+export type Handler<T> = (msg: T) => void;
+export type Responder<Q, R> = (req: Q) => Promise<R> | R;
+
+export interface Bus {
+  /** Fire-and-forget publication; delivery to every current subscriber of the subject. */
+  publish<T>(subject: string, msg: T): void;
+  /** Returns a function that unsubscribes. */
+  subscribe<T>(subject: string, handler: Handler<T>): () => void;
+  /** Request/reply with a single responder per subject. Rejects after timeoutMs. */
+  request<Q, R>(subject: string, req: Q, timeoutMs: number): Promise<R>;
+  respond<Q, R>(subject: string, responder: Responder<Q, R>): () => void;
+  close(): Promise<void>;
+}
