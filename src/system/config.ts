@@ -1,0 +1,166 @@
+// The `smarttags up` configuration (smarttags.yaml): its shape, the embedded defaults, and validation
+// that names the file, line, column and field of every mistake.
+
+import { readFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { identifierProblem } from '../protocol/record.ts';
+import { Fields, YamlSource, type ConfigError } from './yaml-fields.ts';
+
+export type { ConfigError };
+
+export interface StoreConfig {
+  /** DuckDB file, or ':memory:'. */
+  path: string;
+}
+
+export type BusConfig = { kind: 'in-process' } | { kind: 'nats'; servers: string[] };
+
+export interface EngineConfig {
+  /** Re-learn period. */
+  learnIntervalMs: number;
+  /** The window keeps records no older than this behind the newest one. */
+  windowMs: number;
+  /** The window keeps at most this many records (oldest dropped and counted). */
+  windowRecords: number;
+  /** No learning below this many records in the window. */
+  minRecords: number;
+  /** Parameters passed to the learner as they are. */
+  learn: Record<string, unknown>;
+  /** Topology file for the learner (locales and links), optional. */
+  topology?: string;
+}
+
+export interface CollectorConfig {
+  /** Collector kind as the driver names it (qdisc, interface, tcp, ...). */
+  kind: string;
+  /** Its options, validated by the driver. */
+  options: Record<string, unknown>;
+}
+
+export interface DriverConfig {
+  id: string;
+  /** Locales this driver serves (stamped on tags without one; its signature database covers them). */
+  locales: string[];
+  /** Unix socket for SDK batches. */
+  socket: string;
+  /** UDP loopback port for SDK batches; 0 = off. */
+  udpPort: number;
+  /** StatsD listener UDP port; 0 = off. */
+  statsdPort: number;
+  /** Network namespace whose counters the collectors read; absent = the host. */
+  namespace?: string;
+  collectors: CollectorConfig[];
+}
+
+export interface HttpConfig {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+export interface SystemConfig {
+  /** Where the config came from: a file path or "(embedded default)". */
+  source: string;
+  store: StoreConfig;
+  bus: BusConfig;
+  engine: EngineConfig;
+  /** The controller section, validated by the controller. */
+  controller: Record<string, unknown>;
+  drivers: DriverConfig[];
+  http: HttpConfig;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const DRIVER_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export function defaultSocketPath(driverId: string): string {
+  return join(tmpdir(), `smarttags-${driverId}.sock`);
+}
+
+/** Reads and validates a config file; throws ConfigError naming line and field. */
+export function loadConfigFile(file: string): SystemConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read config ${file}: ${(err as Error).message}`);
+  }
+  return parseConfig(text, file);
+}
+
+/** The embedded default: in-process bus, DuckDB file in the working directory, one host driver. */
+export function defaultConfig(): SystemConfig {
+  return parseConfig('{}', '(embedded default)');
+}
+
+export function parseConfig(text: string, file: string): SystemConfig {
+  const src = new YamlSource(file, text);
+  const root = new Fields(src, [], src.value);
+
+  const storeF = root.sub('store');
+  const store: StoreConfig = { path: storeF.str('path', 'smarttags.duckdb') };
+  storeF.done();
+
+  const busF = root.sub('bus');
+  const busKind = busF.oneOf('kind', ['in-process', 'nats'] as const, 'in-process');
+  const bus: BusConfig =
+    busKind === 'nats'
+      ? { kind: 'nats', servers: busF.strList('servers', ['nats://127.0.0.1:4222'], (s) => (/^(nats|tls):\/\/[^\s]+$/.test(s) ? null : `not a nats:// URL: ${JSON.stringify(s)}`)) }
+      : { kind: 'in-process' };
+  busF.done();
+
+  const engF = root.sub('engine');
+  const engine: EngineConfig = {
+    learnIntervalMs: engF.num('learnIntervalSec', 10, { min: 0.1, max: 86_400 }) * 1000,
+    windowMs: engF.num('windowSec', 600, { min: 1, max: 30 * 86_400 }) * 1000,
+    windowRecords: engF.num('windowRecords', 2_000_000, { min: 100, max: 200_000_000, integer: true }),
+    minRecords: engF.num('minRecords', 100, { min: 1, integer: true }),
+    learn: engF.sub('learn').plain(),
+    topology: engF.optStr('topology'),
+  };
+  engF.done();
+
+  const controller = root.sub('controller').plain();
+
+  const driverList = root.list('drivers');
+  const drivers: DriverConfig[] = (driverList.length ? driverList : [new Fields(src, ['drivers', 0], {})]).map((d, i) => {
+    const id = d.str('id', i === 0 ? 'local' : `driver${i}`, (s) => (DRIVER_ID_RE.test(s) ? null : `must match ${DRIVER_ID_RE}, got ${JSON.stringify(s)}`));
+    const namespace = d.optStr('namespace', (s) => (NAMESPACE_RE.test(s) ? null : `not a valid namespace name: ${JSON.stringify(s)}`));
+    const cfg: DriverConfig = {
+      id,
+      locales: d.strList('locales', [namespace ?? hostname()], identifierProblem),
+      socket: d.str('socket', defaultSocketPath(id)),
+      udpPort: d.num('udpPort', 0, { min: 0, max: 65535, integer: true }),
+      statsdPort: d.num('statsdPort', 0, { min: 0, max: 65535, integer: true }),
+      namespace,
+      collectors: d.list('collectors').map((c) => {
+        const kind = c.str('kind', '');
+        if (!kind) throw src.error([...c.path, 'kind'], 'missing (qdisc, interface, tcp, ...)');
+        const options = { ...c.plain() };
+        delete options.kind;
+        return { kind, options };
+      }),
+    };
+    d.done();
+    return cfg;
+  });
+  const ids = new Set<string>();
+  drivers.forEach((d, i) => {
+    if (ids.has(d.id)) throw src.error(['drivers', i, 'id'], `duplicate driver id ${JSON.stringify(d.id)}`);
+    ids.add(d.id);
+  });
+
+  const httpF = root.sub('http');
+  const http: HttpConfig = { host: httpF.str('host', '127.0.0.1'), port: httpF.num('port', 9464, { min: 0, max: 65535, integer: true }) };
+  httpF.done();
+
+  const logF = root.sub('log');
+  const log = { level: logF.oneOf('level', LOG_LEVELS, 'info') };
+  logF.done();
+
+  root.done();
+  return { source: file, store, bus, engine, controller, drivers, http, log };
+}

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig, defaultConfig } from '../../src/system/config.ts';
+import { ConfigError } from '../../src/system/yaml-fields.ts';
+
+function errorOf(text: string): ConfigError {
+  try {
+    parseConfig(text, 'st.yaml');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err;
+  }
+  assert.fail('config was accepted');
+}
+
+test('the embedded default runs with no file: in-process bus, DuckDB file, one host driver', () => {
+  const c = defaultConfig();
+  assert.equal(c.bus.kind, 'in-process');
+  assert.equal(c.store.path, 'smarttags.duckdb');
+  assert.equal(c.drivers.length, 1);
+  assert.equal(c.drivers[0]!.id, 'local');
+  assert.equal(c.engine.learnIntervalMs, 10_000);
+  assert.equal(c.http.port, 9464);
+});
+
+test('a full config is read with units converted', () => {
+  const c = parseConfig(
+    [
+      'store: { path: ":memory:" }',
+      'bus:',
+      '  kind: nats',
+      '  servers: [nats://127.0.0.1:4333]',
+      'engine:',
+      '  learnIntervalSec: 0.5',
+      '  windowSec: 60',
+      '  learn: { minSupport: 3 }',
+      'controller: { dryRun: true }',
+      'drivers:',
+      '  - id: h1',
+      '    locales: [h1, app1]',
+      '    namespace: st-ns1',
+      '    statsdPort: 8125',
+      '    collectors:',
+      '      - { kind: qdisc, devices: [veth0], periodMs: 1 }',
+      'http: { port: 0 }',
+      'log: { level: warn }',
+    ].join('\n'),
+    'st.yaml',
+  );
+  assert.deepEqual(c.bus, { kind: 'nats', servers: ['nats://127.0.0.1:4333'] });
+  assert.equal(c.engine.learnIntervalMs, 500);
+  assert.equal(c.engine.windowMs, 60_000);
+  assert.deepEqual(c.engine.learn, { minSupport: 3 });
+  assert.deepEqual(c.controller, { dryRun: true });
+  assert.equal(c.drivers[0]!.namespace, 'st-ns1');
+  assert.deepEqual(c.drivers[0]!.collectors, [{ kind: 'qdisc', options: { devices: ['veth0'], periodMs: 1 } }]);
+  assert.equal(c.log.level, 'warn');
+});
+
+test('config errors name the file, line, column and field', () => {
+  let e = errorOf('engine:\n  learnIntervalSec: -1\n');
+  assert.equal(e.line, 2);
+  assert.equal(e.field, 'engine.learnIntervalSec');
+  assert.match(e.message, /^st\.yaml:2:\d+: engine\.learnIntervalSec: must be >= 0\.1, got -1$/);
+
+  e = errorOf('drivers:\n  - id: a\n  - id: b\n    namespace: "bad name"\n');
+  assert.equal(e.line, 4);
+  assert.equal(e.field, 'drivers[1].namespace');
+
+  e = errorOf('http:\n  port: 80\n  hots: x\n');
+  assert.equal(e.line, 3);
+  assert.equal(e.field, 'http.hots');
+  assert.match(e.message, /unknown field/);
+
+  e = errorOf('bus:\n  kind: zmq\n');
+  assert.match(e.message, /bus\.kind: must be one of in-process, nats, got "zmq"/);
+
+  e = errorOf('drivers:\n  - id: a\n  - id: a\n');
+  assert.equal(e.line, 3);
+  assert.match(e.message, /duplicate driver id/);
+
+  e = errorOf('engine: [1, 2]\n');
+  assert.equal(e.field, 'engine');
+  assert.match(e.message, /must be a mapping/);
+
+  e = errorOf('store:\n  path: x\n   bad: indent\n');
+  assert.match(e.message, /YAML syntax/);
+  assert.ok(e.line >= 2);
+});
