@@ -11,6 +11,8 @@ export const SUBJECTS = {
   action: 'smarttags.action',
   /** Engine -> drivers: the current signatures, published after each re-learn that changed them. */
   signatures: 'smarttags.signatures',
+  /** Anyone -> engine: request the signatures in force (a SignaturesUpdate, or null before the first learn). */
+  signaturesCurrent: 'smarttags.signatures.current',
   /** Controller -> driver of `locale`: an application hint to deliver through the SDK. */
   hint: (locale: string) => `smarttags.hint.${encodeSubjectToken(locale)}`,
 } as const;
