@@ -1,0 +1,328 @@
+// The binary wire format between applications (SDK) and their local driver: versioned packets with
+// bounded sizes, a per-packet name table and fixed 24-byte records, plus JSON-bodied replies and hints.
+// The decoder validates every field and reports the field, byte offset and packet number on error.
+
+import { MAX_IDENTIFIER_LENGTH, identifierProblem, type Kind, type SmartRecord } from './record.ts';
+
+export const WIRE_MAGIC = 0x5354; // "ST" little-endian
+export const WIRE_VERSION = 1;
+
+export const PacketType = { batch: 1, reply: 2, hint: 3 } as const;
+export type PacketTypeCode = (typeof PacketType)[keyof typeof PacketType];
+
+/** Largest packet (and stream frame body); below the UDP datagram limit. */
+export const MAX_PACKET_BYTES = 65_000;
+/** Bytes of one record: time f64, value f64, name index u16, flags u8, reserved u8, request id u32. */
+export const RECORD_BYTES = 24;
+export const HEADER_BYTES = 8; // magic u16, version u8, type u8, packet sequence u32
+export const MAX_NAMES_PER_PACKET = 1024;
+/** Longest UTF-8 encoding of an identifier (each UTF-16 unit encodes to at most 3 bytes). */
+export const MAX_IDENTIFIER_BYTES = MAX_IDENTIFIER_LENGTH * 3;
+/** Stream frames carry a u32 little-endian body length before each packet. */
+export const FRAME_PREFIX_BYTES = 4;
+
+const FLAG_EVENT = 1;
+const KNOWN_FLAGS = FLAG_EVENT;
+
+/** Reply statuses carried by a reply packet. */
+export const ReplyStatus = { decided: 0, noSignature: 1, failed: 2, rejected: 3 } as const;
+export type ReplyStatusCode = (typeof ReplyStatus)[keyof typeof ReplyStatus];
+
+// Wire-level shapes of what the driver sends back to apps; structurally identical to ActionReply, RuleDecision
+// and Hint of src/bus/messages.ts (the driver asserts the equivalence at compile time) so the SDK needs
+// nothing outside src/protocol/.
+export interface WireRuleDecision {
+  id: string;
+  action: string;
+  target: string;
+  params: Record<string, unknown>;
+  expiresAt: number;
+  status: 'applied' | 'refused' | 'dry-run';
+  reason?: string;
+}
+export interface WireHint {
+  locale: string;
+  tag: string;
+  action: string;
+  params: Record<string, unknown>;
+  expiresAt: number;
+}
+export interface WireActionReply {
+  tag: SmartRecord;
+  rules: WireRuleDecision[];
+  hints: WireHint[];
+}
+
+/** A reply to a record that carried a request id (an app waiting in `tagAndWait`). */
+export interface ReplyBody {
+  requestId: number;
+  status: ReplyStatusCode;
+  /** Present when status is `decided`. */
+  reply?: WireActionReply;
+  /** Why, when status is `failed` or `rejected`. */
+  message?: string;
+}
+
+export class WireError extends Error {
+  constructor(
+    readonly field: string,
+    readonly offset: number,
+    readonly packet: number,
+    readonly reason: string,
+  ) {
+    super(`packet ${packet}: field ${field} at byte ${offset}: ${reason}`);
+  }
+}
+
+/** A decoded batch packet: the records it carries plus the request ids of records whose app waits. */
+export interface DecodedBatch {
+  seq: number;
+  /** The sender's locale; "" when the app left it to the driver to stamp. */
+  locale: string;
+  names: string[];
+  records: SmartRecord[];
+  /** requestIds[i] is the request id of records[i], 0 when the app does not wait. */
+  requestIds: Uint32Array;
+}
+
+export type DecodedPacket =
+  | { type: typeof PacketType.batch; batch: DecodedBatch }
+  | { type: typeof PacketType.reply; seq: number; reply: ReplyBody }
+  | { type: typeof PacketType.hint; seq: number; hint: WireHint };
+
+const utf8 = new TextEncoder();
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/** Bytes of a batch packet with these name byte lengths and record count. */
+export function batchPacketBytes(localeBytes: number, nameBytes: number[], records: number): number {
+  let n = HEADER_BYTES + 2 + localeBytes + 2;
+  for (const b of nameBytes) n += 2 + b;
+  return n + 2 + records * RECORD_BYTES;
+}
+
+/**
+ * Writes a batch packet into `out` at `at` (for the SDK's hot flush path: no allocation besides the encoded
+ * names it already holds). Returns the number of bytes written. `names` are pre-encoded UTF-8.
+ */
+export function writeBatchPacket(
+  out: Uint8Array,
+  at: number,
+  seq: number,
+  locale: Uint8Array,
+  names: readonly Uint8Array[],
+  nameCount: number,
+  recordCount: number,
+  fill: (view: DataView, recordOffset: number, index: number) => void,
+): number {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  let o = at;
+  view.setUint16(o, WIRE_MAGIC, true);
+  view.setUint8(o + 2, WIRE_VERSION);
+  view.setUint8(o + 3, PacketType.batch);
+  view.setUint32(o + 4, seq >>> 0, true);
+  o += HEADER_BYTES;
+  view.setUint16(o, locale.length, true);
+  out.set(locale, o + 2);
+  o += 2 + locale.length;
+  view.setUint16(o, nameCount, true);
+  o += 2;
+  for (let i = 0; i < nameCount; i++) {
+    const n = names[i]!;
+    view.setUint16(o, n.length, true);
+    out.set(n, o + 2);
+    o += 2 + n.length;
+  }
+  view.setUint16(o, recordCount, true);
+  o += 2;
+  for (let i = 0; i < recordCount; i++, o += RECORD_BYTES) fill(view, o, i);
+  return o - at;
+}
+
+/** Writes one record at `o`: the layout `fill` of writeBatchPacket must follow. */
+export function writeRecord(view: DataView, o: number, time: number, value: number, nameIndex: number, kind: Kind, requestId: number): void {
+  view.setFloat64(o, time, true);
+  view.setFloat64(o + 8, value, true);
+  view.setUint16(o + 16, nameIndex, true);
+  view.setUint8(o + 18, kind === 'event' ? FLAG_EVENT : 0);
+  view.setUint8(o + 19, 0);
+  view.setUint32(o + 20, requestId >>> 0, true);
+}
+
+/** Encodes a batch of records (all of one locale, or "" to let the driver stamp it) as one packet. */
+export function encodeBatch(seq: number, locale: string, records: readonly { time: number; kind: Kind; name: string; value: number; requestId?: number }[]): Uint8Array {
+  const index = new Map<string, number>();
+  const names: Uint8Array[] = [];
+  for (const r of records) {
+    if (!index.has(r.name)) {
+      index.set(r.name, names.length);
+      names.push(utf8.encode(r.name));
+    }
+  }
+  const loc = utf8.encode(locale);
+  checkEncodable(loc.length, names, records.length);
+  const out = new Uint8Array(batchPacketBytes(loc.length, names.map((n) => n.length), records.length));
+  writeBatchPacket(out, 0, seq, loc, names, names.length, records.length, (view, o, i) => {
+    const r = records[i]!;
+    writeRecord(view, o, r.time, r.value, index.get(r.name)!, r.kind, r.requestId ?? 0);
+  });
+  return out;
+}
+
+function checkEncodable(localeBytes: number, names: Uint8Array[], records: number): void {
+  if (localeBytes > MAX_IDENTIFIER_BYTES) throw new RangeError(`locale longer than ${MAX_IDENTIFIER_BYTES} bytes`);
+  if (names.length > MAX_NAMES_PER_PACKET) throw new RangeError(`more than ${MAX_NAMES_PER_PACKET} names in one packet`);
+  for (const n of names) if (n.length > MAX_IDENTIFIER_BYTES) throw new RangeError(`name longer than ${MAX_IDENTIFIER_BYTES} bytes`);
+  const bytes = batchPacketBytes(localeBytes, names.map((n) => n.length), records);
+  if (bytes > MAX_PACKET_BYTES) throw new RangeError(`batch of ${records} records is ${bytes} bytes, over ${MAX_PACKET_BYTES}`);
+}
+
+function jsonPacket(type: PacketTypeCode, seq: number, body: unknown): Uint8Array {
+  const json = utf8.encode(JSON.stringify(body));
+  if (HEADER_BYTES + json.length > MAX_PACKET_BYTES) throw new RangeError(`packet body of ${json.length} bytes over ${MAX_PACKET_BYTES}`);
+  const out = new Uint8Array(HEADER_BYTES + json.length);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, WIRE_MAGIC, true);
+  view.setUint8(2, WIRE_VERSION);
+  view.setUint8(3, type);
+  view.setUint32(4, seq >>> 0, true);
+  out.set(json, HEADER_BYTES);
+  return out;
+}
+
+export function encodeReply(seq: number, reply: ReplyBody): Uint8Array {
+  return jsonPacket(PacketType.reply, seq, reply);
+}
+
+export function encodeHint(seq: number, hint: WireHint): Uint8Array {
+  return jsonPacket(PacketType.hint, seq, hint);
+}
+
+/** Prefixes a packet with its u32 length for stream sockets. */
+export function frame(packet: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + packet.length);
+  out.writeUInt32LE(packet.length, 0);
+  out.set(packet, FRAME_PREFIX_BYTES);
+  return out;
+}
+
+/**
+ * Decodes and validates one packet. `packetNo` names the packet in errors (the receiver's count).
+ * Throws WireError naming the offending field.
+ */
+export function decodePacket(buf: Uint8Array, packetNo: number): DecodedPacket {
+  const fail = (field: string, offset: number, reason: string): never => {
+    throw new WireError(field, offset, packetNo, reason);
+  };
+  if (buf.length < HEADER_BYTES) fail('header', 0, `packet of ${buf.length} bytes is shorter than the ${HEADER_BYTES}-byte header`);
+  if (buf.length > MAX_PACKET_BYTES) fail('length', 0, `packet of ${buf.length} bytes exceeds ${MAX_PACKET_BYTES}`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (view.getUint16(0, true) !== WIRE_MAGIC) fail('magic', 0, `not a SmartTags packet (0x${view.getUint16(0, true).toString(16)})`);
+  const version = view.getUint8(2);
+  if (version !== WIRE_VERSION) fail('version', 2, `unsupported version ${version}, expected ${WIRE_VERSION}`);
+  const type = view.getUint8(3);
+  const seq = view.getUint32(4, true);
+  if (type === PacketType.batch) return { type, batch: decodeBatchBody(buf, view, seq, fail) };
+  if (type === PacketType.reply || type === PacketType.hint) {
+    let body: unknown;
+    try {
+      body = JSON.parse(utf8Strict.decode(buf.subarray(HEADER_BYTES)));
+    } catch (err) {
+      fail('body', HEADER_BYTES, `not UTF-8 JSON: ${(err as Error).message}`);
+    }
+    if (typeof body !== 'object' || body === null) fail('body', HEADER_BYTES, 'not a JSON object');
+    if (type === PacketType.reply) {
+      const r = body as ReplyBody;
+      if (!Number.isInteger(r.requestId) || r.requestId <= 0) fail('requestId', HEADER_BYTES, `not a positive integer: ${JSON.stringify(r.requestId)}`);
+      if (![0, 1, 2, 3].includes(r.status)) fail('status', HEADER_BYTES, `unknown reply status ${JSON.stringify(r.status)}`);
+      return { type, seq, reply: r };
+    }
+    const h = body as WireHint;
+    if (typeof h.action !== 'string' || typeof h.tag !== 'string' || typeof h.locale !== 'string') fail('hint', HEADER_BYTES, 'needs string locale, tag and action');
+    return { type, seq, hint: h };
+  }
+  return fail('type', 3, `unknown packet type ${type}`);
+}
+
+function decodeBatchBody(buf: Uint8Array, view: DataView, seq: number, fail: (f: string, o: number, r: string) => never): DecodedBatch {
+  let o = HEADER_BYTES;
+  const need = (bytes: number, field: string) => {
+    if (o + bytes > buf.length) fail(field, o, `needs ${bytes} bytes, packet ends at ${buf.length}`);
+  };
+  const readString = (field: string, allowEmpty: boolean): string => {
+    need(2, `${field}.length`);
+    const len = view.getUint16(o, true);
+    if (len > MAX_IDENTIFIER_BYTES) fail(`${field}.length`, o, `${len} bytes exceeds ${MAX_IDENTIFIER_BYTES}`);
+    o += 2;
+    need(len, field);
+    let s = '';
+    try {
+      s = utf8Strict.decode(buf.subarray(o, o + len));
+    } catch {
+      fail(field, o, 'invalid UTF-8');
+    }
+    if (!(allowEmpty && len === 0)) {
+      const problem = identifierProblem(s);
+      if (problem) fail(field, o, problem);
+    }
+    o += len;
+    return s;
+  };
+  const locale = readString('locale', true);
+  need(2, 'nameCount');
+  const nameCount = view.getUint16(o, true);
+  if (nameCount > MAX_NAMES_PER_PACKET) fail('nameCount', o, `${nameCount} names exceeds ${MAX_NAMES_PER_PACKET}`);
+  o += 2;
+  const names: string[] = new Array(nameCount);
+  for (let i = 0; i < nameCount; i++) names[i] = readString(`names[${i}]`, false);
+  need(2, 'recordCount');
+  const count = view.getUint16(o, true);
+  o += 2;
+  if (o + count * RECORD_BYTES !== buf.length) {
+    fail('recordCount', o - 2, `${count} records need ${count * RECORD_BYTES} bytes, packet has ${buf.length - o}`);
+  }
+  const records: SmartRecord[] = new Array(count);
+  const requestIds = new Uint32Array(count);
+  for (let i = 0; i < count; i++, o += RECORD_BYTES) {
+    const time = view.getFloat64(o, true);
+    if (!Number.isSafeInteger(time) || time < 0) fail(`records[${i}].time`, o, `not a non-negative integer of microseconds: ${time}`);
+    const value = view.getFloat64(o + 8, true);
+    if (!Number.isFinite(value)) fail(`records[${i}].value`, o + 8, `not a finite number: ${value}`);
+    const nameIndex = view.getUint16(o + 16, true);
+    if (nameIndex >= nameCount) fail(`records[${i}].name`, o + 16, `name index ${nameIndex} outside the ${nameCount}-name table`);
+    const flags = view.getUint8(o + 18);
+    if ((flags & ~KNOWN_FLAGS) !== 0) fail(`records[${i}].flags`, o + 18, `unknown flags 0x${flags.toString(16)}`);
+    requestIds[i] = view.getUint32(o + 20, true);
+    records[i] = { time, locale, kind: flags & FLAG_EVENT ? 'event' : 'tag', name: names[nameIndex]!, value };
+  }
+  return { seq, locale, names, records, requestIds };
+}
+
+/**
+ * Splits a byte stream of length-prefixed frames into packets. Keeps at most one partial frame; a length
+ * over MAX_PACKET_BYTES cannot be resynchronised and is reported so the connection can be closed.
+ */
+export class FrameReader {
+  private pending: Buffer = Buffer.alloc(0);
+
+  /** Feeds bytes; calls onPacket per complete frame. Returns false (and stops) on an oversized length. */
+  push(chunk: Buffer, onPacket: (packet: Buffer) => void): { ok: true } | { ok: false; length: number } {
+    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let o = 0;
+    while (buf.length - o >= FRAME_PREFIX_BYTES) {
+      const len = buf.readUInt32LE(o);
+      if (len > MAX_PACKET_BYTES) {
+        this.pending = Buffer.alloc(0);
+        return { ok: false, length: len };
+      }
+      if (buf.length - o - FRAME_PREFIX_BYTES < len) break;
+      onPacket(buf.subarray(o + FRAME_PREFIX_BYTES, o + FRAME_PREFIX_BYTES + len));
+      o += FRAME_PREFIX_BYTES + len;
+    }
+    this.pending = o === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(o));
+    return { ok: true };
+  }
+
+  get bufferedBytes(): number {
+    return this.pending.length;
+  }
+}

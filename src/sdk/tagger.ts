@@ -1,0 +1,338 @@
+// The application-side Tagger: `tag()` writes into a preallocated ring (typed arrays, names interned per
+// tagger, no allocation) and never blocks or throws; batches are flushed by size and by timer to the driver.
+// `tagAndWait()` carries a request id and resolves with the driver's reply or a timeout; hints arrive via onHint.
+
+import { identifierProblem } from '../protocol/record.ts';
+import {
+  FRAME_PREFIX_BYTES,
+  HEADER_BYTES,
+  MAX_IDENTIFIER_BYTES,
+  MAX_NAMES_PER_PACKET,
+  MAX_PACKET_BYTES,
+  PacketType,
+  RECORD_BYTES,
+  ReplyStatus,
+  writeBatchPacket,
+  writeRecord,
+  type DecodedPacket,
+  type WireActionReply,
+  type WireHint,
+} from '../protocol/wire.ts';
+import { nowMicros } from './clock.ts';
+import { parseEndpoint } from './endpoint.ts';
+import { openTransport, type Transport } from './transport.ts';
+
+export interface TaggerOptions {
+  /** The app's locale (e.g. `app:web-1` or a flow). Omitted: the driver stamps its own. */
+  locale?: string;
+  /** `unix:/path`, `/path` or `udp://127.0.0.1:PORT`; default $SMARTTAGS_ENDPOINT or /tmp/smarttags-driver.sock. */
+  endpoint?: string;
+  /** Ring capacity in records, rounded up to a power of two (default 16384). */
+  capacity?: number;
+  /** Flush as soon as this many records wait (default 512). */
+  batchSize?: number;
+  /** Flush at least this often while records wait (default 5 ms). */
+  flushIntervalMs?: number;
+  /** Bytes queued in the socket beyond which the driver counts as slow and batches are dropped (default 1 MiB). */
+  maxPendingBytes?: number;
+  /** Delay between reconnection attempts to an absent driver (default 250 ms). */
+  reconnectMs?: number;
+  /** Most distinct tag names (default 4096). */
+  maxNames?: number;
+}
+
+export interface TaggerStats {
+  /** Tags accepted into the ring. */
+  tagged: number;
+  /** Tags that left in a packet. */
+  sent: number;
+  packets: number;
+  /** Tags dropped because the ring was full while the driver was connected (app faster than the socket). */
+  droppedFull: number;
+  /** Tags dropped because the ring was full while no driver was connected. */
+  droppedNoDriver: number;
+  /** Tags dropped because the driver did not drain its socket. */
+  droppedSlowDriver: number;
+  /** tag() calls refused: bad name, non-finite value or too many distinct names. */
+  rejected: number;
+  replies: number;
+  hints: number;
+  /** Packets from the driver that failed to decode. */
+  badPackets: number;
+}
+
+export type WaitResult =
+  | { status: 'decided'; reply: WireActionReply; waitedUs: number }
+  /** The driver has no signature for this Tag: nothing to wait for (the Tag went to identification). */
+  | { status: 'no-signature'; waitedUs: number }
+  | { status: 'failed' | 'rejected'; message: string; waitedUs: number }
+  | { status: 'timeout' | 'no-driver' | 'dropped'; waitedUs: number };
+
+export interface Tagger {
+  /** Records a Tag; value defaults to 1. Never blocks, never throws. */
+  tag(name: string, value?: number): void;
+  /** Records an actionable Tag and resolves when the rules it triggers are in place (or with why not). */
+  tagAndWait(name: string, value?: number, opts?: { timeoutMs?: number }): Promise<WaitResult>;
+  /** Registers a callback for hints the controller sends to this app's locale; returns an unsubscribe. */
+  onHint(cb: (hint: WireHint) => void): () => void;
+  /** Sends what the ring holds now. */
+  flush(): void;
+  /** Flushes and closes the connection; pending waits resolve as timeouts at their deadline. */
+  close(): Promise<void>;
+  readonly stats: Readonly<TaggerStats>;
+  readonly connected: boolean;
+}
+
+const utf8 = new TextEncoder();
+
+interface Waiter {
+  resolve: (r: WaitResult) => void;
+  timer: NodeJS.Timeout;
+  start: number;
+}
+
+class RingTagger implements Tagger {
+  readonly stats: TaggerStats = {
+    tagged: 0, sent: 0, packets: 0, droppedFull: 0, droppedNoDriver: 0, droppedSlowDriver: 0,
+    rejected: 0, replies: 0, hints: 0, badPackets: 0,
+  };
+  private readonly cap: number;
+  private readonly mask: number;
+  private readonly times: Float64Array;
+  private readonly values: Float64Array;
+  private readonly nameIds: Uint32Array;
+  private readonly reqIds: Uint32Array;
+  private head = 0;
+  private tail = 0;
+  private readonly ids = new Map<string, number>();
+  private readonly encodedNames: Uint8Array[] = [];
+  /** Per-flush mapping from tagger name id to packet name index, valid where stamp === flushStamp. */
+  private localIndex: Int32Array;
+  private localStamp: Uint32Array;
+  private stamp = 0;
+  private readonly packetNames: Uint8Array[] = [];
+  private readonly locale: Uint8Array;
+  private readonly batchSize: number;
+  private readonly maxNames: number;
+  private seq = 0;
+  private nextRequest = 1;
+  private readonly waiters = new Map<number, Waiter>();
+  private readonly hintHandlers = new Set<(h: WireHint) => void>();
+  private readonly transport: Transport;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(opts: TaggerOptions) {
+    if (opts.locale !== undefined) {
+      const problem = identifierProblem(opts.locale);
+      if (problem) throw new RangeError(`createTagger: locale ${problem}`);
+    }
+    this.locale = utf8.encode(opts.locale ?? '');
+    this.cap = 1 << Math.ceil(Math.log2(Math.max(16, opts.capacity ?? 16384)));
+    this.mask = this.cap - 1;
+    this.times = new Float64Array(this.cap);
+    this.values = new Float64Array(this.cap);
+    this.nameIds = new Uint32Array(this.cap);
+    this.reqIds = new Uint32Array(this.cap);
+    this.batchSize = Math.max(1, Math.min(opts.batchSize ?? 512, this.cap));
+    this.maxNames = Math.max(1, opts.maxNames ?? 4096);
+    this.localIndex = new Int32Array(64);
+    this.localStamp = new Uint32Array(64);
+    const endpoint = parseEndpoint(opts.endpoint);
+    this.transport = openTransport(endpoint, opts.maxPendingBytes ?? 1 << 20, opts.reconnectMs ?? 250, {
+      onPacket: (p) => this.onPacket(p),
+      onBadPacket: () => this.stats.badPackets++,
+      onConnect: () => this.announce(),
+    });
+    this.timer = setInterval(() => this.flush(), Math.max(1, opts.flushIntervalMs ?? 5));
+    this.timer.unref();
+  }
+
+  get connected(): boolean {
+    return this.transport.connected;
+  }
+
+  tag(name: string, value = 1): void {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.intern(name);
+      if (id < 0) return;
+    }
+    if (!Number.isFinite(value)) {
+      this.stats.rejected++;
+      return;
+    }
+    if (this.head - this.tail >= this.cap) {
+      if (this.transport.connected) this.stats.droppedFull++;
+      else this.stats.droppedNoDriver++;
+      return;
+    }
+    const i = this.head & this.mask;
+    this.times[i] = nowMicros();
+    this.values[i] = value;
+    this.nameIds[i] = id;
+    this.reqIds[i] = 0;
+    this.head++;
+    this.stats.tagged++;
+    if (this.head - this.tail >= this.batchSize) this.flush();
+  }
+
+  tagAndWait(name: string, value = 1, opts: { timeoutMs?: number } = {}): Promise<WaitResult> {
+    const start = nowMicros();
+    const waited = () => nowMicros() - start;
+    let id = this.ids.get(name);
+    if (id === undefined) id = this.intern(name);
+    if (id < 0 || !Number.isFinite(value)) {
+      if (id >= 0) this.stats.rejected++;
+      return Promise.resolve({ status: 'rejected', message: `invalid tag name or value: ${JSON.stringify(name)}=${value}`, waitedUs: waited() });
+    }
+    if (!this.transport.connected || this.closed) return Promise.resolve({ status: 'no-driver', waitedUs: waited() });
+    if (this.head - this.tail >= this.cap) {
+      this.stats.droppedFull++;
+      return Promise.resolve({ status: 'dropped', waitedUs: waited() });
+    }
+    const requestId = this.nextRequest;
+    this.nextRequest = this.nextRequest >= 0xffffffff ? 1 : this.nextRequest + 1;
+    const i = this.head & this.mask;
+    this.times[i] = start;
+    this.values[i] = value;
+    this.nameIds[i] = id;
+    this.reqIds[i] = requestId;
+    this.head++;
+    this.stats.tagged++;
+    const timeoutMs = opts.timeoutMs ?? 1000;
+    const promise = new Promise<WaitResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(requestId);
+        resolve({ status: 'timeout', waitedUs: waited() });
+      }, timeoutMs);
+      this.waiters.set(requestId, { resolve, timer, start });
+    });
+    this.flush();
+    return promise;
+  }
+
+  onHint(cb: (hint: WireHint) => void): () => void {
+    this.hintHandlers.add(cb);
+    return () => this.hintHandlers.delete(cb);
+  }
+
+  flush(): void {
+    try {
+      while (this.head > this.tail && this.transport.connected) {
+        if (!this.sendPacket()) break;
+      }
+    } catch {
+      // A bug in encoding must never reach the app: the ring is dropped and counted instead.
+      this.stats.droppedFull += this.head - this.tail;
+      this.tail = this.head;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.transport.close();
+  }
+
+  /** Encodes as many ring records as fit one packet and sends it. Returns false when the driver is slow. */
+  private sendPacket(): boolean {
+    this.stamp = (this.stamp + 1) >>> 0;
+    if (this.stamp === 0) {
+      this.localStamp.fill(0);
+      this.stamp = 1;
+    }
+    let names = 0;
+    let bytes = HEADER_BYTES + 2 + this.locale.length + 2 + 2;
+    let n = 0;
+    for (let r = this.tail; r < this.head; r++, n++) {
+      const id = this.nameIds[r & this.mask]!;
+      const fresh = this.localStamp[id] !== this.stamp;
+      const extra = RECORD_BYTES + (fresh ? 2 + this.encodedNames[id]!.length : 0);
+      if (bytes + extra > MAX_PACKET_BYTES || (fresh && names === MAX_NAMES_PER_PACKET)) break;
+      if (fresh) {
+        this.localStamp[id] = this.stamp;
+        this.localIndex[id] = names;
+        this.packetNames[names++] = this.encodedNames[id]!;
+      }
+      bytes += extra;
+    }
+    const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + bytes);
+    const tail = this.tail;
+    writeBatchPacket(out, FRAME_PREFIX_BYTES, this.seq, this.locale, this.packetNames, names, n, (view, o, k) => {
+      const i = (tail + k) & this.mask;
+      writeRecord(view, o, this.times[i]!, this.values[i]!, this.localIndex[this.nameIds[i]!]!, 'tag', this.reqIds[i]!);
+    });
+    const outcome = this.transport.send(out);
+    this.tail += n;
+    if (outcome === 'sent') {
+      this.seq = (this.seq + 1) >>> 0;
+      this.stats.sent += n;
+      this.stats.packets++;
+      return true;
+    }
+    if (outcome === 'slow-driver') this.stats.droppedSlowDriver += n;
+    else this.stats.droppedNoDriver += n;
+    return false;
+  }
+
+  /** An empty batch tells the driver this connection's locale (so hints can reach it) before any Tag. */
+  private announce(): void {
+    const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + HEADER_BYTES + 2 + this.locale.length + 4);
+    writeBatchPacket(out, FRAME_PREFIX_BYTES, this.seq, this.locale, [], 0, 0, () => undefined);
+    if (this.transport.send(out) === 'sent') this.seq = (this.seq + 1) >>> 0;
+    this.flush();
+  }
+
+  private intern(name: string): number {
+    const problem = typeof name === 'string' ? identifierProblem(name) : 'not a string';
+    const encoded = problem ? null : utf8.encode(name);
+    if (!encoded || encoded.length > MAX_IDENTIFIER_BYTES || this.encodedNames.length >= this.maxNames) {
+      this.stats.rejected++;
+      return -1;
+    }
+    const id = this.encodedNames.length;
+    this.encodedNames.push(encoded);
+    this.ids.set(name, id);
+    if (id >= this.localIndex.length) {
+      const grownIndex = new Int32Array(this.localIndex.length * 2);
+      grownIndex.set(this.localIndex);
+      this.localIndex = grownIndex;
+      const grownStamp = new Uint32Array(this.localStamp.length * 2);
+      grownStamp.set(this.localStamp);
+      this.localStamp = grownStamp;
+    }
+    return id;
+  }
+
+  private onPacket(p: DecodedPacket): void {
+    if (p.type === PacketType.reply) {
+      const w = this.waiters.get(p.reply.requestId);
+      if (!w) return;
+      this.stats.replies++;
+      this.waiters.delete(p.reply.requestId);
+      clearTimeout(w.timer);
+      const waitedUs = nowMicros() - w.start;
+      const r = p.reply;
+      if (r.status === ReplyStatus.decided && r.reply) w.resolve({ status: 'decided', reply: r.reply, waitedUs });
+      else if (r.status === ReplyStatus.noSignature) w.resolve({ status: 'no-signature', waitedUs });
+      else w.resolve({ status: r.status === ReplyStatus.rejected ? 'rejected' : 'failed', message: r.message ?? 'no reason given', waitedUs });
+    } else if (p.type === PacketType.hint) {
+      this.stats.hints++;
+      for (const cb of this.hintHandlers) {
+        try {
+          cb(p.hint);
+        } catch {
+          // An app's hint handler must not break delivery to the others.
+        }
+      }
+    }
+  }
+}
+
+/** Creates a tagger connected (in the background) to the local driver. Throws only on invalid options. */
+export function createTagger(opts: TaggerOptions = {}): Tagger {
+  return new RingTagger(opts);
+}
