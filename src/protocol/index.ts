@@ -1,0 +1,10 @@
+// Public exports of the SmartTags protocol: the record, its series store, record file readers and writers,
+// and the network topology used to relate locales.
+
+export * from './record.ts';
+export * from './series-store.ts';
+export * from './time-unit.ts';
+export * from './problems.ts';
+export { parseRecordSpec, formatRecordSpec, detectRecordFormat, type RecordFileSpec, type RecordFileFormat } from './record-format.ts';
+export { readRecordFiles, iterateRecordFiles, readRecordsFromBuffer, MAX_LINE_BYTES, type ReadOptions, type ReadResult, type BufferReadOptions } from './record-reader.ts';
+export type { RecordSink } from './record-sink.ts';
