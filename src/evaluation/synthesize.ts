@@ -1,0 +1,159 @@
+// The scenario generator's public API: synthesize(options) gives the topology, the truth and a streaming,
+// time-ordered record sequence (chunks of columns, SmartRecords, or straight into a SeriesStore), produced
+// slice by slice so that memory stays bounded whatever the scenario size.
+
+import type { SmartRecord } from '../protocol/record.ts';
+import { SeriesStore, type SeriesKey } from '../protocol/series-store.ts';
+import { planScenario, type ResolvedOptions, type ScenarioOptions, type ScenarioPlan } from './scenario.ts';
+import type { TopologyDoc } from './topology.ts';
+import type { TruthDoc } from './truth.ts';
+
+export { SCENARIOS, type ScenarioName, type ScenarioOptions } from './scenario.ts';
+
+/** A time-ordered run of records as columns; `series[i]` indexes `Scenario.series`. Times are absolute µs. */
+export interface RecordChunk {
+  length: number;
+  times: Float64Array;
+  series: Int32Array;
+  values: Float64Array;
+}
+
+/** Records buffered per slice before they are sorted and released (sets the slice length). */
+const TARGET_RECORDS_PER_SLICE = 200_000;
+const SORT_INDEX_BITS = 21;
+
+export class Scenario {
+  readonly options: ResolvedOptions;
+  readonly topology: TopologyDoc;
+  readonly truth: TruthDoc;
+  readonly series: readonly SeriesKey[];
+  /** Expected number of records (the realised count differs by sampling noise). */
+  readonly expectedRecords: number;
+  private used = false;
+
+  constructor(private readonly plan: ScenarioPlan) {
+    this.options = plan.options;
+    this.topology = plan.topology;
+    this.truth = plan.truth;
+    this.series = plan.series;
+    this.expectedRecords = Math.round((plan.expectedRate * plan.options.durationUs) / 1e6);
+  }
+
+  /** The records in time order (ties in generation order), chunk by chunk. A scenario can be read once. */
+  *chunks(): Generator<RecordChunk> {
+    if (this.used) throw new Error('scenario records were already read; call synthesize() again for a second pass');
+    this.used = true;
+    const { sources } = this.plan;
+    const duration = this.options.durationUs;
+    const start = this.options.startUs;
+    const maxBack = Math.max(0, ...sources.map((s) => s.maxBack));
+    const slice = Math.max(250e3, maxBack * 2, Math.min(600e6, Math.round((TARGET_RECORDS_PER_SLICE / Math.max(1, this.plan.expectedRate)) * 1e6)));
+    const pending = new PendingRecords();
+    const emit = (t: number, s: number, v: number) => {
+      if (t < duration) pending.push(t, s, v);
+    };
+    for (let d = 0; d < duration; d += slice) {
+      const end = Math.min(duration, d + slice);
+      for (const src of sources) src.generate(d, end, emit);
+      const chunk = pending.release(end >= duration ? Infinity : end - maxBack, start);
+      if (chunk.length > 0) yield chunk;
+    }
+  }
+
+  *records(): Generator<SmartRecord> {
+    for (const c of this.chunks()) {
+      for (let i = 0; i < c.length; i++) {
+        const k = this.series[c.series[i]!]!;
+        yield { time: c.times[i]!, locale: k.locale, kind: k.kind, name: k.name, value: c.values[i]! };
+      }
+    }
+  }
+
+  /** Appends every record to a SeriesStore (a new one unless given); returns it. */
+  fillStore(store = new SeriesStore()): SeriesStore {
+    const ids = this.series.map((k) => store.seriesId(k.kind, k.name, k.locale));
+    for (const c of this.chunks()) {
+      for (let i = 0; i < c.length; i++) store.append(ids[c.series[i]!]!, c.times[i]!, c.values[i]!);
+    }
+    return store;
+  }
+}
+
+export function synthesize(options: ScenarioOptions): Scenario {
+  return new Scenario(planScenario(options));
+}
+
+/** Generated-but-unreleased records (times relative to the scenario start), released in time order. */
+class PendingRecords {
+  private times = new Float64Array(1024);
+  private series = new Int32Array(1024);
+  private values = new Float64Array(1024);
+  private n = 0;
+
+  push(t: number, s: number, v: number): void {
+    if (this.n === this.times.length) this.grow();
+    this.times[this.n] = t;
+    this.series[this.n] = s;
+    this.values[this.n] = v;
+    this.n++;
+  }
+
+  private grow(): void {
+    const size = this.times.length * 2;
+    const t = new Float64Array(size);
+    t.set(this.times);
+    const s = new Int32Array(size);
+    s.set(this.series);
+    const v = new Float64Array(size);
+    v.set(this.values);
+    this.times = t;
+    this.series = s;
+    this.values = v;
+  }
+
+  /** Removes and returns, sorted by time (stable), every record with time < cutoff, shifted by `offset`. */
+  release(cutoff: number, offset: number): RecordChunk {
+    const out: number[] = [];
+    let keep = 0;
+    let base = Infinity;
+    let top = -Infinity;
+    for (let i = 0; i < this.n; i++) {
+      const t = this.times[i]!;
+      if (t < cutoff) {
+        out.push(i);
+        if (t < base) base = t;
+        if (t > top) top = t;
+      }
+    }
+    const order = this.sortedOrder(out, base, top);
+    const chunk: RecordChunk = { length: order.length, times: new Float64Array(order.length), series: new Int32Array(order.length), values: new Float64Array(order.length) };
+    for (let j = 0; j < order.length; j++) {
+      const i = order[j]!;
+      chunk.times[j] = this.times[i]! + offset;
+      chunk.series[j] = this.series[i]!;
+      chunk.values[j] = this.values[i]!;
+    }
+    for (let i = 0; i < this.n; i++) {
+      if (this.times[i]! >= cutoff) {
+        this.times[keep] = this.times[i]!;
+        this.series[keep] = this.series[i]!;
+        this.values[keep] = this.values[i]!;
+        keep++;
+      }
+    }
+    this.n = keep;
+    return chunk;
+  }
+
+  /** Indices ordered by (time, index): a native numeric sort of packed keys when they fit in 53 bits. */
+  private sortedOrder(idx: number[], base: number, top: number): ArrayLike<number> {
+    const packable = idx.length < 2 ** SORT_INDEX_BITS && top - base < 2 ** (52 - SORT_INDEX_BITS);
+    if (!packable) return idx.sort((a, b) => this.times[a]! - this.times[b]! || a - b);
+    const keys = new Float64Array(idx.length);
+    for (let j = 0; j < idx.length; j++) keys[j] = (this.times[idx[j]!]! - base) * 2 ** SORT_INDEX_BITS + j;
+    keys.sort();
+    const order = new Int32Array(idx.length);
+    for (let j = 0; j < keys.length; j++) order[j] = idx[keys[j]! % 2 ** SORT_INDEX_BITS]!;
+    return order;
+  }
+}
