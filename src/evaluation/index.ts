@@ -2,7 +2,7 @@
 // truth document, and scoring of signatures against truth.
 
 export { synthesize, Scenario, SCENARIOS, type RecordChunk, type ScenarioName, type ScenarioOptions } from './synthesize.ts';
-export { writeScenario, RECORDS_CSV_HEADER } from './write-scenario.ts';
+export { writeScenario, type WriteResult } from './write-scenario.ts';
 export { leafSpine, HopDistances, relationName, type TopologyDoc } from './topology.ts';
 export { readTruth, validateTruth, type TruthDoc, type TruthPair, type TruthDecoy } from './truth.ts';
 export { parseDurationUs, formatDuration } from './duration.ts';

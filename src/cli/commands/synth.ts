@@ -19,7 +19,8 @@ const HELP = `usage: smarttags synth --scenario ${SCENARIOS.join('|')} --out DIR
   --duration D         simulated time, e.g. 600s, 10m (default 600s; bench: from --records)
   --records N          bench only: approximate number of records (default 10000000)
   --start US           first instant, µs since the Unix epoch (default 2026-01-01T00:00:00Z)
-  --spines N --leaves N --hosts-per-leaf N   topology shape`;
+  --spines N --leaves N --hosts-per-leaf N   topology shape
+  --gzip               write records.csv.gz instead of records.csv`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(
@@ -35,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
       spines: { type: 'string' },
       leaves: { type: 'string' },
       'hosts-per-leaf': { type: 'string' },
+      gzip: { type: 'boolean' },
     },
     HELP,
   );
@@ -67,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const result = writeScenario(scenario, v.out);
+  const result = await writeScenario(scenario, v.out, { gzip: v.gzip });
   const seconds = (performance.now() - started) / 1000;
   const locales = Object.keys(scenario.topology.locales).length;
   process.stdout.write(
