@@ -66,6 +66,8 @@ export interface Signature {
   /** The chosen window [t1, td] after the tag, microseconds. */
   window: { start: number; end: number };
   extent: Extent;
+  /** Share of the window's excess events attributed to this tag among co-travelling tags and background (0-1). */
+  credit?: number;
   lags?: LagHistogram;
 }
 

@@ -1,0 +1,335 @@
+// learnSignatures: the Engine's learning pipeline over per-series records. Three statistic passes that sum
+// exactly over time slices (screen -> interval scan -> window statistics), Benjamini-Hochberg across all
+// candidates, EM attribution among co-travelling tags, then extent and lead time per signature.
+
+import type { Series } from '../protocol/series-store.ts';
+import { ALL_TIME, type TimeRange } from './anchor-sweep.ts';
+import { attributeEventSeries, kernelFromExcess, type AttributionInput } from './attribution.ts';
+import { enumerateCandidates, type Candidate, type LocaleRelations } from './candidates.ts';
+import { computeExtent, correctedProbability, type ValueBinStats } from './extent.ts';
+import { intervalStats, intervalWidth } from './interval-stats.ts';
+import { fineEdges, makeLagBins } from './lag-bins.ts';
+import { excessHistogram, leadTimeQuantiles } from './lead-time.ts';
+import { resolveParams, shiftOffsets, type LearnParams } from './params.ts';
+import { coarseEdges, screenScore, screenStats, screenWidth } from './screen-stats.ts';
+import { SIGNATURES_VERSION, type Signature, type SignaturesDoc } from './signature.ts';
+import { benjaminiHochberg } from './significance.ts';
+import { scanWindow, type ScanResult } from './window-scan.ts';
+import { quantileEdges, windowLayout, windowStats, type WindowPlan } from './window-stats.ts';
+
+export type Stage = 'screened-out' | 'not-significant' | 'explained-away' | 'signature';
+
+export interface CandidateOutcome {
+  tag: { name: string; locale: string };
+  event: { name: string; locale: string };
+  relation: string;
+  stage: Stage;
+  screenZ: number;
+  pValue: number;
+  qValue: number;
+  /** Share of the window's excess events attributed to this tag; null when not attributed. */
+  credit: number | null;
+}
+
+export interface LearnStats {
+  seriesIn: number;
+  records: number;
+  candidates: number;
+  scanned: number;
+  significant: number;
+  signatures: number;
+  millis: { screen: number; scan: number; window: number; attribution: number; total: number };
+}
+
+export interface LearnResult {
+  doc: SignaturesDoc;
+  candidates: CandidateOutcome[];
+  stats: LearnStats;
+}
+
+/** Reports progress of long phases: `done` of `total` units of `phase`. */
+export type Progress = (phase: string, done: number, total: number) => void;
+
+/** The fixed inputs of the statistic passes; every pass over any time range of it merges by addition. */
+export interface PassContext {
+  series: Series[];
+  params: LearnParams;
+  candidates: Candidate[];
+  edges: Float64Array;
+  coarse: Float64Array;
+  offsets: Float64Array;
+}
+
+export function makeContext(series: readonly Series[], topology: LocaleRelations | null, params: LearnParams): PassContext {
+  const byId: Series[] = [];
+  for (const s of series) {
+    if (byId[s.id]) throw new Error(`series id ${s.id} appears twice`);
+    byId[s.id] = s;
+  }
+  const { edges } = makeLagBins(params.minLag, params.horizon, params.binsPerOctave);
+  return {
+    series: byId,
+    params,
+    candidates: enumerateCandidates(series, topology, { allPairs: params.allPairs, pool: params.pool }),
+    edges,
+    coarse: coarseEdges(edges, 4),
+    offsets: shiftOffsets(params),
+  };
+}
+
+/** Pass 1 statistics of every candidate for anchors in `range`. */
+export function screenPass(ctx: PassContext, range: TimeRange): Float64Array {
+  return screenStats(ctx.series, ctx.candidates, ctx.coarse, [ctx.offsets[0]!, ctx.offsets[1]!], range);
+}
+
+/** Pass 2 statistics of the given candidates for anchors in `range`. */
+export function intervalPass(ctx: PassContext, survivors: readonly Candidate[], range: TimeRange): Float64Array {
+  return intervalStats(ctx.series, survivors, ctx.edges, ctx.offsets, range);
+}
+
+/** Pass 3 statistics for fixed windows, anchors in `range`. */
+export function windowPass(ctx: PassContext, plans: readonly WindowPlan[], range: TimeRange): Float64Array[] {
+  return windowStats(ctx.series, plans, ctx.offsets, range);
+}
+
+/** Adds b into a (the merge of two slices' statistics). */
+export function mergeInto(a: Float64Array, b: Float64Array): Float64Array {
+  if (a.length !== b.length) throw new Error(`merge: statistics of different shapes (${a.length} vs ${b.length})`);
+  for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+  return a;
+}
+
+/** `n` consecutive ranges covering all time, split evenly between the first and last tag times. */
+export function sliceRanges(series: readonly Series[], n: number): TimeRange[] {
+  if (n <= 1) return [ALL_TIME];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    if (s.times.length === 0) continue;
+    lo = Math.min(lo, s.times[0]!);
+    hi = Math.max(hi, s.times[s.times.length - 1]!);
+  }
+  if (!(hi > lo)) return [ALL_TIME];
+  const cuts = Array.from({ length: n - 1 }, (_, k) => lo + ((hi - lo) * (k + 1)) / n);
+  return [-Infinity, ...cuts].map((from, k) => ({ from, to: k < cuts.length ? cuts[k]! : Infinity }));
+}
+
+function sumOver<T extends Float64Array | Float64Array[]>(ranges: readonly TimeRange[], pass: (r: TimeRange) => T, progress: Progress | undefined, phase: string): T {
+  let acc: T | null = null;
+  ranges.forEach((r, k) => {
+    const part = pass(r);
+    if (acc === null) acc = part;
+    else if (Array.isArray(acc)) (acc as Float64Array[]).forEach((a, i) => mergeInto(a, (part as Float64Array[])[i]!));
+    else mergeInto(acc as Float64Array, part as Float64Array);
+    progress?.(phase, k + 1, ranges.length);
+  });
+  return acc!;
+}
+
+export function learnSignatures(series: readonly Series[], topology: LocaleRelations | null, params: Partial<LearnParams> = {}, progress?: Progress): LearnResult {
+  const t0 = performance.now();
+  const p = resolveParams(params);
+  const ctx = makeContext(series, topology, p);
+  const ranges = sliceRanges(series, p.slices);
+  const C = ctx.candidates.length;
+  const K = p.shifts;
+  const B = ctx.edges.length - 1;
+
+  // Pass 1: screen every candidate.
+  const screen = sumOver(ranges, (r) => screenPass(ctx, r), progress, 'screen');
+  const nbCoarse = ctx.coarse.length - 1;
+  const sw = screenWidth(ctx.coarse);
+  const screenZ = ctx.candidates.map((c) => screenScore(screen, c.index * sw, nbCoarse, 2));
+  const survivors = ctx.candidates.filter((c) => screenZ[c.index]! >= p.screenZ);
+  const t1 = performance.now();
+
+  // Pass 2: full lag-bin statistics and the window scan for the survivors.
+  const interval = sumOver(ranges, (r) => intervalPass(ctx, survivors, r), progress, 'scan');
+  const iw = intervalWidth(B, K);
+  const scans = new Map<number, { slot: number; scan: ScanResult | null }>();
+  survivors.forEach((c, slot) => scans.set(c.index, { slot, scan: scanWindow(interval, slot * iw, B, K, p.minHits) }));
+  const pValues = ctx.candidates.map((c) => scans.get(c.index)?.scan?.pValue ?? 1);
+  const qValues = benjaminiHochberg(pValues);
+  const significant = (c: Candidate) => qValues[c.index]! <= p.fdr;
+  const planned = survivors.filter((c) => scans.get(c.index)!.scan && (p.all || significant(c)));
+  const t2 = performance.now();
+
+  // Pass 3: window statistics of the planned candidates.
+  const plans: WindowPlan[] = planned.map((c) => {
+    const s = scans.get(c.index)!.scan!;
+    const start = ctx.edges[s.i]!;
+    const end = ctx.edges[s.j + 1]!;
+    const values = concatValues(c.members.map((m) => ctx.series[m.tag]!.values));
+    return { candidate: c, start, end, fine: fineEdges(start, end, Math.max(1, p.minLag / 4), 16), valueEdges: quantileEdges(values, p.extentBins) };
+  });
+  const windows = plans.length ? sumOver(ranges, (r) => windowPass(ctx, plans, r), progress, 'window') : [];
+  const t3 = performance.now();
+
+  // Per-plan summaries, then attribution per event series.
+  const summaries = plans.map((plan, k) => summarise(plan, windows[k]!, K));
+  const credit = attribute(ctx, plans, summaries, p, (c) => significant(c), progress);
+  const t4 = performance.now();
+
+  const signatures: Signature[] = [];
+  const outcome: CandidateOutcome[] = ctx.candidates.map((c) => ({
+    tag: { name: c.tagName, locale: c.tagLocale },
+    event: { name: c.eventName, locale: c.eventLocale },
+    relation: c.relation,
+    stage: screenZ[c.index]! < p.screenZ ? 'screened-out' : 'not-significant',
+    screenZ: screenZ[c.index]!,
+    pValue: pValues[c.index]!,
+    qValue: qValues[c.index]!,
+    credit: null,
+  }));
+  plans.forEach((plan, k) => {
+    const c = plan.candidate;
+    const sum = summaries[k]!;
+    const cr = credit[k]!;
+    const o = outcome[c.index]!;
+    o.credit = cr;
+    const isSignificant = significant(c);
+    const kept = isSignificant && cr >= p.minCredit;
+    if (isSignificant) o.stage = kept ? 'signature' : 'explained-away';
+    if (!kept && !p.all) return;
+    const { slot, scan } = scans.get(c.index)!;
+    const at = slot * iw;
+    signatures.push({
+      tag: { name: c.tagName, locale: c.tagLocale },
+      event: { name: c.eventName, locale: c.eventLocale },
+      relation: c.relation,
+      probability: correctedProbability(sum.hitRate, sum.baselineRate) * Math.min(1, cr),
+      hitRate: sum.hitRate,
+      baselineRate: sum.baselineRate,
+      lift: sum.hitRate / sum.baselineRate,
+      pValue: scan!.pValue,
+      qValue: qValues[c.index]!,
+      support: sum.anchors,
+      hits: sum.hits,
+      leadTime: sum.leadTime,
+      window: { start: plan.start, end: plan.end },
+      extent: computeExtent(sum.valueBins, sum.baselineRate),
+      credit: cr,
+      lags: {
+        edges: Array.from(ctx.edges),
+        tag: Array.from(interval.subarray(at + 1, at + 1 + B)),
+        random: Array.from(interval.subarray(at + 1 + B, at + 1 + 2 * B), (x) => x / K),
+      },
+    });
+  });
+  signatures.sort(
+    (a, b) =>
+      a.qValue - b.qValue ||
+      b.lift - a.lift ||
+      endpointKey(a).localeCompare(endpointKey(b)),
+  );
+  const t5 = performance.now();
+  let records = 0;
+  for (const s of series) records += s.times.length;
+  return {
+    doc: { version: SIGNATURES_VERSION, params: { ...p }, signatures },
+    candidates: outcome,
+    stats: {
+      seriesIn: series.length,
+      records,
+      candidates: C,
+      scanned: survivors.length,
+      significant: ctx.candidates.filter(significant).length,
+      signatures: outcome.filter((o) => o.stage === 'signature').length,
+      millis: { screen: t1 - t0, scan: t2 - t1, window: t3 - t2, attribution: t4 - t3, total: t5 - t0 },
+    },
+  };
+}
+
+function endpointKey(s: Signature): string {
+  return `${s.tag.name}\u0000${s.tag.locale}\u0000${s.event.name}\u0000${s.event.locale}\u0000${s.relation}`;
+}
+
+function concatValues(parts: Float64Array[]): Float64Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Float64Array(parts.reduce((n, a) => n + a.length, 0));
+  let o = 0;
+  for (const a of parts) {
+    out.set(a, o);
+    o += a.length;
+  }
+  return out;
+}
+
+interface PlanSummary {
+  anchors: number;
+  hits: number;
+  hitRate: number;
+  baselineRate: number;
+  /** Event pairs in the window after tags minus the shifted-set mean: the excess to attribute. */
+  excessPairs: number;
+  excess: Float64Array;
+  leadTime: Signature['leadTime'];
+  valueBins: ValueBinStats[];
+}
+
+function summarise(plan: WindowPlan, v: Float64Array, K: number): PlanSummary {
+  const L = windowLayout(plan, K);
+  const anchors = v[L.anchors]!;
+  const hits = v[L.hits]!;
+  let shifted = 0;
+  for (let s = 1; s <= K; s++) shifted += v[L.hits + s]!;
+  const baselineRate = Math.max(shifted / K, 0.5 / K) / Math.max(1, anchors);
+  const excess = excessHistogram(v.subarray(L.fineTag, L.fineTag + L.F), v.subarray(L.fineBase, L.fineBase + L.F), K);
+  const valueBins: ValueBinStats[] = [];
+  for (let b = 0; b < L.V; b++) {
+    const at = L.value + 4 * b;
+    valueBins.push({
+      lo: plan.valueEdges[b]!,
+      hi: b + 1 < L.V ? plan.valueEdges[b + 1]! : Math.max(plan.valueEdges[b]!, v[at]! > 0 ? v[at + 3]! / v[at]! : plan.valueEdges[b]!),
+      tags: v[at]!,
+      hits: v[at + 1]!,
+      eventValueSum: v[at + 2]!,
+      tagValueSum: v[at + 3]!,
+    });
+  }
+  return {
+    anchors,
+    hits,
+    hitRate: anchors > 0 ? hits / anchors : 0,
+    baselineRate,
+    excessPairs: v[L.pairs]! - v[L.pairs + 1]! / K,
+    excess,
+    leadTime: leadTimeQuantiles(plan.fine, excess),
+    valueBins,
+  };
+}
+
+/** Credit share per plan: EM over each event series' significant per-locale candidates; 1 when pooled or not significant. */
+function attribute(
+  ctx: PassContext,
+  plans: readonly WindowPlan[],
+  sums: readonly PlanSummary[],
+  p: LearnParams,
+  significant: (c: Candidate) => boolean,
+  progress?: Progress,
+): number[] {
+  const credit = plans.map(() => 1);
+  const groups = new Map<number, number[]>();
+  plans.forEach((plan, k) => {
+    if (plan.candidate.members.length !== 1 || p.pool || !significant(plan.candidate)) return;
+    const ev = plan.candidate.members[0]!.event;
+    const g = groups.get(ev);
+    if (g) g.push(k);
+    else groups.set(ev, [k]);
+  });
+  let done = 0;
+  for (const [, ks] of groups) {
+    const inputs: AttributionInput[] = ks.map((k) => {
+      const plan = plans[k]!;
+      const m = plan.candidate.members[0]!;
+      return { tag: m.tag, event: m.event, start: plan.start, end: plan.end, edges: plan.fine, density: kernelFromExcess(plan.fine, sums[k]!.excess) };
+    });
+    const res = attributeEventSeries(ctx.series, inputs, p.backgroundBucket, p.emIterations);
+    ks.forEach((k, x) => {
+      const ex = sums[k]!.excessPairs;
+      credit[k] = ex > 0 ? Math.min(1, res[x]!.credited / ex) : 0;
+    });
+    progress?.('attribution', ++done, groups.size);
+  }
+  return credit;
+}

@@ -1,0 +1,37 @@
+// The window scan over merged pass-2 statistics: every bin interval [i..j] is tested (tag hits against the
+// shifted anchor sets); the best-scoring interval becomes the window [t1, td], and its p-value carries a
+// Bonferroni factor for the number of intervals scanned.
+
+import { intervalHits } from './interval-stats.ts';
+import { hitTest, type HitTest } from './significance.ts';
+
+export interface ScanResult {
+  /** Chosen bins [i..j]; window = [edges[i], edges[j+1]). */
+  i: number;
+  j: number;
+  anchors: number;
+  hits: number;
+  test: HitTest;
+  /** p-value of the best interval times the number of intervals (capped at 1). */
+  pValue: number;
+}
+
+export function scanWindow(stats: Float64Array, at: number, B: number, K: number, minHits: number): ScanResult | null {
+  const n = stats[at]!;
+  if (n <= 0) return null;
+  let best: ScanResult | null = null;
+  const shifted = new Array<number>(K);
+  let intervals = 0;
+  for (let i = 0; i < B; i++) {
+    for (let j = i; j < B; j++) {
+      intervals++;
+      const h = intervalHits(stats, at, B, 0, i, j);
+      if (h < minHits) continue;
+      for (let s = 0; s < K; s++) shifted[s] = intervalHits(stats, at, B, s + 1, i, j);
+      const test = hitTest(h, n, shifted);
+      if (!best || test.g > best.test.g) best = { i, j, anchors: n, hits: h, test, pValue: 1 };
+    }
+  }
+  if (best) best.pValue = Math.min(1, best.test.p * intervals);
+  return best;
+}

@@ -1,0 +1,91 @@
+// Pass 3 (significant candidates, window fixed): hits of the window after tags and after each shifted
+// anchor set, event pairs inside the window, a fine histogram of the first in-window lag (lead time and
+// attribution kernel), and per tag-value bin hits and event sizes (extent). Sums: slices merge by addition.
+
+import type { Series } from '../protocol/series-store.ts';
+import { anchorIndices, type TimeRange } from './anchor-sweep.ts';
+import type { Candidate } from './candidates.ts';
+import { binOf } from './lag-bins.ts';
+import { advance, lowerBound } from './sorted-search.ts';
+
+/** What pass 3 needs to know about one candidate, fixed from the merged pass-2 statistics. */
+export interface WindowPlan {
+  candidate: Candidate;
+  start: number;
+  end: number;
+  /** Fine lag edges covering [start, end]. */
+  fine: Float64Array;
+  /** Tag-value bin lower edges (ascending); a value belongs to the last edge <= it (first bin takes less). */
+  valueEdges: Float64Array;
+}
+
+/** Offsets into a candidate's pass-3 vector. */
+export function windowLayout(plan: WindowPlan, shifts: number) {
+  const F = plan.fine.length - 1;
+  const V = plan.valueEdges.length;
+  const hits = 1;
+  const pairs = hits + 1 + shifts;
+  const fineTag = pairs + 2;
+  const fineBase = fineTag + F;
+  const value = fineBase + F;
+  return { anchors: 0, hits, pairs, fineTag, fineBase, value, F, V, width: value + 4 * V };
+}
+
+/** Value bin of v: index of the last edge <= v, 0 when v is below every edge. */
+export function valueBin(edges: Float64Array, v: number): number {
+  const k = lowerBound(edges, v);
+  if (k < edges.length && edges[k] === v) return k;
+  return Math.max(0, k - 1);
+}
+
+/** Up to `bins` quantile edges of the values (distinct, ascending). */
+export function quantileEdges(values: Float64Array, bins: number): Float64Array {
+  const sorted = Float64Array.from(values).sort();
+  const edges: number[] = [];
+  for (let k = 0; k < bins; k++) {
+    const v = sorted[Math.floor((k * sorted.length) / bins)]!;
+    if (edges.length === 0 || v > edges[edges.length - 1]!) edges.push(v);
+  }
+  return Float64Array.from(edges);
+}
+
+export function windowStats(series: readonly Series[], plans: readonly WindowPlan[], offsets: Float64Array, range: TimeRange): Float64Array[] {
+  const K = offsets.length;
+  return plans.map((plan) => {
+    const L = windowLayout(plan, K);
+    const out = new Float64Array(L.width);
+    for (const m of plan.candidate.members) {
+      const tag = series[m.tag]!;
+      const ev = series[m.event]!;
+      const [i0, i1] = anchorIndices(tag.times, range);
+      if (i0 >= i1) continue;
+      out[L.anchors]! += i1 - i0;
+      for (let s = 0; s <= K; s++) {
+        const off = s === 0 ? 0 : offsets[s - 1]!;
+        let p = lowerBound(ev.times, tag.times[i0]! + off + plan.start);
+        let q = p;
+        for (let i = i0; i < i1; i++) {
+          const a = tag.times[i]! + off;
+          p = advance(ev.times, p, a + plan.start);
+          q = advance(ev.times, Math.max(p, q), a + plan.end);
+          if (s === 0) {
+            const vb = valueBin(plan.valueEdges, tag.values[i]!);
+            out[L.value + 4 * vb]!++;
+            out[L.value + 4 * vb + 3]! += tag.values[i]!;
+          }
+          if (q <= p) continue;
+          out[L.hits + s]!++;
+          out[L.pairs + (s === 0 ? 0 : 1)]! += q - p;
+          const fb = binOf(plan.fine, ev.times[p]! - a);
+          if (fb >= 0) out[(s === 0 ? L.fineTag : L.fineBase) + fb]!++;
+          if (s === 0) {
+            const vb = valueBin(plan.valueEdges, tag.values[i]!);
+            out[L.value + 4 * vb + 1]!++;
+            out[L.value + 4 * vb + 2]! += ev.values[p]!;
+          }
+        }
+      }
+    }
+    return out;
+  });
+}
