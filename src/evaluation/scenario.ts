@@ -185,7 +185,8 @@ export function planScenario(options: ScenarioOptions): ScenarioPlan {
     sources.push(new CausalApp(rng, { tagSeries, tagValues: kind.values, driver, eventSeries, probability, lag, sizeSlope, companion }, cycle));
     decoys.push({ tag: { name: kind.companion, locale: companionLocale }, role: 'companion', travelsWith: { name: kind.tag, locale: tagLocale } });
 
-    if (causes) {
+    if (!causes) decoys.push({ tag: { name: kind.tag, locale: tagLocale }, role: 'inert' });
+    else {
       let meanP = 0;
       let threshold: number | null = null;
       for (let v = lo; v <= hi; v++) {

@@ -101,3 +101,21 @@ export function relationName(hops: number | null): string | null {
   if (hops === null) return null;
   return hops === 0 ? 'same' : `${hops}-hop`;
 }
+
+/** Locale relations for learners: "same"/"k-hop" when the locales' nodes are at most `maxHops` apart, else null. */
+export class TopologyRelations {
+  private readonly hops: HopDistances;
+
+  constructor(
+    doc: TopologyDoc,
+    readonly maxHops: number,
+  ) {
+    if (!(Number.isSafeInteger(maxHops) && maxHops >= 0)) throw new Error(`maxHops: must be a non-negative integer, got ${maxHops}`);
+    this.hops = new HopDistances(doc);
+  }
+
+  relation(tagLocale: string, eventLocale: string): string | null {
+    const h = this.hops.between(tagLocale, eventLocale);
+    return h !== null && h <= this.maxHops ? relationName(h) : null;
+  }
+}

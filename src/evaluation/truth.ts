@@ -36,8 +36,9 @@ export interface TruthPair {
 /** A tag that is not causal but misleads naive methods. */
 export interface TruthDecoy {
   tag: TruthEndpoint;
-  /** "companion" (fires with a causal tag), "noise" (independent, load-modulated or bursty), "host" (host-level). */
-  role: 'companion' | 'noise' | 'host';
+  /** "companion" (fires with a causal tag), "noise" (independent, load-modulated or bursty), "host" (host-level),
+   *  "inert" (an application's main tag in the no-relation scenario, where it causes nothing). */
+  role: 'companion' | 'noise' | 'host' | 'inert';
   /** For companions: the causal tag it travels with. */
   travelsWith?: TruthEndpoint;
 }
