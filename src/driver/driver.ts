@@ -1,0 +1,245 @@
+// The SmartTags driver (S.D., paper 3.4.1): its Tag Monitor receives batches from local apps (SDK socket,
+// UDP, StatsD), stamps missing locales and checks the local signature database: a Tag with a signature goes
+// to the controller (action phase, reply to a waiting app), everything goes to the engine (identification).
+
+import type { Bus } from '../bus/bus.ts';
+import { SUBJECTS, type ActionReply, type ActionRequest, type Hint, type SignaturesUpdate } from '../bus/messages.ts';
+import type { Signature } from '../engine/signature.ts';
+import type { SmartRecord } from '../protocol/record.ts';
+import { ReplyStatus, type DecodedBatch, type WireActionReply, type WireHint } from '../protocol/wire.ts';
+import { AppListener, type AppSource } from './app-listener.ts';
+import type { Collector } from './collectors/collector.ts';
+import { countDrop, newCounters, type DriverCounters } from './counters.ts';
+import { RecordForwarder, type ForwarderOptions } from './record-forwarder.ts';
+import { SignatureDb } from './signature-db.ts';
+import { StatsdListener } from './statsd.ts';
+
+// The SDK's wire shapes and the bus messages must stay interchangeable (compile-time check, both ways).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const wireMatchesBus: [Same<WireActionReply, ActionReply>, Same<WireHint, Hint>] = [true, true];
+void wireMatchesBus;
+
+export interface DriverLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface DriverOptions {
+  id: string;
+  /** Locales this driver serves; the first is stamped on records that come without one. `prefix*` and "*" match many. */
+  locales: string[];
+  bus: Bus;
+  /** Unix socket path for SDK batches; absent = no Unix socket. */
+  socketPath?: string;
+  /** UDP loopback port for SDK batches; 0 = any free port; absent = off. */
+  udpPort?: number;
+  /** StatsD UDP loopback port; 0 = any free port; absent = off. */
+  statsdPort?: number;
+  collectors?: Collector[];
+  /** The local signature database (created from `locales` when absent). */
+  signatures?: SignatureDb;
+  forwarder?: Omit<ForwarderOptions, 'driver'>;
+  /** How long the controller may take to decide on a Tag (default 1000 ms). */
+  actionTimeoutMs?: number;
+  /** Action requests in flight at most; beyond, Tags are not acted on and counted (default 1024). */
+  maxInflightActions?: number;
+  /**
+   * Also send Tags that have a signature to the engine (default true): re-learning must keep seeing them, or the
+   * next learn run would lose the signature it is acting on.
+   */
+  forwardActionTagsToEngine?: boolean;
+  logger?: DriverLogger;
+}
+
+export class Driver {
+  readonly id: string;
+  readonly counters: DriverCounters = newCounters();
+  readonly signatures: SignatureDb;
+  private readonly defaultLocale: string;
+  private readonly bus: Bus;
+  private readonly forwarder: RecordForwarder;
+  private readonly apps: AppListener;
+  private readonly statsd: StatsdListener;
+  private readonly collectors: Collector[];
+  private readonly hintSubs = new Map<string, () => void>();
+  private readonly unsubs: (() => void)[] = [];
+  private inflight = 0;
+  private started = false;
+  private stopped = false;
+  /** Bound ports after start(). */
+  udpPort: number | null = null;
+  statsdPort: number | null = null;
+
+  constructor(private readonly opts: DriverOptions) {
+    if (opts.locales.length === 0) throw new RangeError(`driver ${opts.id}: locales: at least one locale is needed`);
+    this.id = opts.id;
+    this.bus = opts.bus;
+    this.defaultLocale = opts.locales[0]!;
+    if (this.defaultLocale.includes('*')) throw new RangeError(`driver ${opts.id}: locales[0]: the default locale cannot be a pattern`);
+    this.signatures = opts.signatures ?? new SignatureDb(opts.locales);
+    this.collectors = opts.collectors ?? [];
+    this.forwarder = new RecordForwarder(this.bus, this.counters, { ...opts.forwarder, driver: opts.id });
+    this.apps = new AppListener(this.counters, this.defaultLocale, {
+      onBatch: (b, s) => this.onBatch(b, s),
+      onLocaleAdded: (l) => this.subscribeHints(l),
+      onLocaleRemoved: (l) => {
+        this.hintSubs.get(l)?.();
+        this.hintSubs.delete(l);
+      },
+    });
+    this.statsd = new StatsdListener(this.counters, this.defaultLocale, (records) => this.ingestTags(records));
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error(`driver ${this.id} started twice`);
+    this.started = true;
+    this.unsubs.push(this.bus.subscribe<SignaturesUpdate>(SUBJECTS.signatures, (u) => this.applySignatures(u)));
+    this.loadCurrentSignatures();
+    if (this.opts.socketPath) await this.apps.listenUnix(this.opts.socketPath);
+    if (this.opts.udpPort !== undefined) this.udpPort = await this.apps.listenUdp(this.opts.udpPort);
+    if (this.opts.statsdPort !== undefined) this.statsdPort = await this.statsd.listen(this.opts.statsdPort);
+    for (const c of this.collectors) {
+      await c.start((events) => this.ingestEvents(events));
+    }
+    this.opts.logger?.info({ driver: this.id, socket: this.opts.socketPath, udpPort: this.udpPort, statsdPort: this.statsdPort, collectors: this.collectors.map((c) => c.name) }, 'driver started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const c of this.collectors) await c.stop();
+    await this.apps.close();
+    await this.statsd.close();
+    for (const u of this.unsubs) u();
+    for (const u of this.hintSubs.values()) u();
+    this.hintSubs.clear();
+    this.forwarder.close();
+  }
+
+  /** Tags from an in-process source (StatsD, tests): validated upstream, routed like SDK tags. */
+  ingestTags(records: SmartRecord[]): void {
+    this.route(records, null, null);
+  }
+
+  /** Events from collectors: always to the engine. */
+  ingestEvents(events: SmartRecord[]): void {
+    this.counters.eventsReceived += events.length;
+    this.forwarder.push(events);
+  }
+
+  /** Records waiting to be published to the engine. */
+  get queuedRecords(): number {
+    return this.forwarder.queued;
+  }
+
+  get appCount(): number {
+    return this.apps.appCount;
+  }
+
+  /** Publishes what waits for the engine now. */
+  flush(): void {
+    this.forwarder.flush();
+  }
+
+  private onBatch(batch: DecodedBatch, source: AppSource): void {
+    if (batch.records.length === 0) return;
+    if (batch.locale === '') for (const r of batch.records) r.locale = this.defaultLocale;
+    this.route(batch.records, batch.requestIds, source);
+  }
+
+  private route(records: SmartRecord[], requestIds: Uint32Array | null, source: AppSource | null): void {
+    const c = this.counters;
+    if (this.signatures.size === 0) {
+      for (const r of records) {
+        if (r.kind === 'tag') c.tagsReceived++;
+        else c.eventsReceived++;
+      }
+      if (requestIds && source) {
+        for (let i = 0; i < records.length; i++) if (requestIds[i]) this.reply(source, requestIds[i]!, ReplyStatus.noSignature);
+      }
+      this.forwarder.push(records);
+      return;
+    }
+    const forwardActioned = this.opts.forwardActionTagsToEngine ?? true;
+    const toEngine: SmartRecord[] = forwardActioned ? records : [];
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const requestId = requestIds ? requestIds[i]! : 0;
+      if (r.kind === 'event') {
+        c.eventsReceived++;
+        if (!forwardActioned) toEngine.push(r);
+        continue;
+      }
+      c.tagsReceived++;
+      const sigs = this.signatures.lookup(r.locale, r.name);
+      if (sigs) this.act(r, sigs, requestId, source);
+      else {
+        if (!forwardActioned) toEngine.push(r);
+        if (requestId && source) this.reply(source, requestId, ReplyStatus.noSignature);
+      }
+    }
+    this.forwarder.push(toEngine);
+  }
+
+  private act(tag: SmartRecord, signatures: Signature[], requestId: number, source: AppSource | null): void {
+    const c = this.counters;
+    if (this.inflight >= (this.opts.maxInflightActions ?? 1024)) {
+      countDrop(c, 'actions-inflight');
+      if (requestId && source) this.reply(source, requestId, ReplyStatus.failed, undefined, 'too many actions in flight at the driver');
+      return;
+    }
+    this.inflight++;
+    c.actionsRequested++;
+    const req: ActionRequest = { driver: this.id, tag, signatures };
+    this.bus
+      .request<ActionRequest, ActionReply>(SUBJECTS.action, req, this.opts.actionTimeoutMs ?? 1000)
+      .then(
+        (reply) => {
+          c.actionsDecided++;
+          if (requestId && source) this.reply(source, requestId, ReplyStatus.decided, reply);
+        },
+        (err: Error) => {
+          c.actionsFailed++;
+          if (requestId && source) this.reply(source, requestId, ReplyStatus.failed, undefined, err.message);
+        },
+      )
+      .finally(() => this.inflight--);
+  }
+
+  private reply(source: AppSource, requestId: number, status: (typeof ReplyStatus)[keyof typeof ReplyStatus], reply?: ActionReply, message?: string): void {
+    if (source.reply({ requestId, status, reply, message })) this.counters.repliesSent++;
+    else countDrop(this.counters, 'reply-undeliverable');
+  }
+
+  private subscribeHints(locale: string): void {
+    if (this.hintSubs.has(locale)) return;
+    this.hintSubs.set(
+      locale,
+      this.bus.subscribe<Hint>(SUBJECTS.hint(locale), (h) => {
+        const n = this.apps.deliverHint(h);
+        if (n > 0) this.counters.hintsDelivered += n;
+        else this.counters.hintsUndeliverable++;
+      }),
+    );
+  }
+
+  private applySignatures(u: SignaturesUpdate): void {
+    if (this.signatures.update(u)) {
+      this.counters.signatures = this.signatures.size;
+      this.counters.signatureGeneration = u.generation;
+      this.opts.logger?.info({ driver: this.id, generation: u.generation, signatures: this.signatures.size }, 'signatures updated');
+    }
+  }
+
+  /** Asks the engine for the signatures in force, so a driver started after a learn run acts at once. */
+  private loadCurrentSignatures(): void {
+    this.bus.request<Record<string, never>, SignaturesUpdate | null>(SUBJECTS.signaturesCurrent, {}, 2000).then(
+      (u) => {
+        if (u) this.applySignatures(u);
+      },
+      () => {
+        // No engine yet: the next SUBJECTS.signatures publication fills the database.
+      },
+    );
+  }
+}

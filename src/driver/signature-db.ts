@@ -1,0 +1,72 @@
+// The driver's local signature database: the signatures whose Tag locale concerns this driver (one of its
+// locales, a `prefix*` pattern of them, or "*" pooled), indexed by (locale, tag name) for the Tag Monitor.
+
+import type { Signature } from '../engine/signature.ts';
+import type { SignaturesUpdate } from '../bus/messages.ts';
+
+export class SignatureDb {
+  private readonly exact = new Set<string>();
+  private readonly prefixes: string[] = [];
+  private readonly matchAll: boolean;
+  private byKey = new Map<string, Signature[]>();
+  private pooled = new Map<string, Signature[]>();
+  private count = 0;
+  generation = -1;
+
+  /** `locales`: exact locales, `prefix*` patterns, or "*" for every locale. */
+  constructor(locales: readonly string[]) {
+    for (const l of locales) {
+      if (l.endsWith('*')) this.prefixes.push(l.slice(0, -1));
+      else this.exact.add(l);
+    }
+    this.matchAll = this.prefixes.includes('');
+  }
+
+  /** Whether a Tag locale is one this driver serves. */
+  concerns(locale: string): boolean {
+    if (locale === '*' || this.matchAll || this.exact.has(locale)) return true;
+    return this.prefixes.some((p) => locale.startsWith(p));
+  }
+
+  /** Replaces the content with the concerning signatures of a newer generation; older ones are ignored. */
+  update(u: SignaturesUpdate): boolean {
+    if (u.generation <= this.generation) return false;
+    const byKey = new Map<string, Signature[]>();
+    const pooled = new Map<string, Signature[]>();
+    let count = 0;
+    for (const s of u.doc.signatures) {
+      if (!this.concerns(s.tag.locale)) continue;
+      const map = s.tag.locale === '*' ? pooled : byKey;
+      const key = s.tag.locale === '*' ? s.tag.name : keyOf(s.tag.locale, s.tag.name);
+      const list = map.get(key);
+      if (list) list.push(s);
+      else map.set(key, [s]);
+      count++;
+    }
+    this.byKey = byKey;
+    this.pooled = pooled;
+    this.count = count;
+    this.generation = u.generation;
+    return true;
+  }
+
+  /** The signatures a Tag of this name at this locale triggers (locale-specific first, then pooled). */
+  lookup(locale: string, name: string): Signature[] | undefined {
+    const own = this.byKey.get(keyOf(locale, name));
+    const pooled = this.pooled.size ? this.pooled.get(name) : undefined;
+    if (own && pooled) return [...own, ...pooled];
+    return own ?? pooled;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  all(): Signature[] {
+    return [...this.byKey.values(), ...this.pooled.values()].flat();
+  }
+}
+
+function keyOf(locale: string, name: string): string {
+  return `${locale}\u0000${name}`;
+}
