@@ -1,0 +1,270 @@
+// The MemCached incast case (paper 4.1) end to end: builds the topology (client, switch, N memcached
+// servers, a bulk sender), runs every mode (no action, hindsight-swept static baselines, reactive) for
+// several repetitions with the same seeded workloads, and summarises QCT, drops, stalls and bulk goodput.
+
+import { bulkLoop, startBulkSink } from './bulk.ts';
+import { installPacer, HostPacer } from './host-pacer.ts';
+import type { ClientMode, QueryResult, ServerRef, WorkloadConfig } from './memcached-workload.ts';
+import { newRunPrefix } from './names.ts';
+import { runScript, startDaemon } from './ns-process.ts';
+import { assertPreflight } from './preflight.ts';
+import { Registry } from './registry.ts';
+import { dist, mean, medianOf, round, spread, type Dist, type Spread } from './stats.ts';
+import { TcBatch } from './tc-batch.ts';
+import { Topology, type TopologySpec } from './topology.ts';
+
+export const MEMCACHED_PORT = 11211;
+
+export interface MemcachedCaseOptions {
+  servers: number;
+  rateMbit: number;
+  bufferBytes: number;
+  valueBytes: number;
+  largeKeysPerServer: number;
+  largeShare: number;
+  thinkMs: [number, number];
+  queries: number;
+  reps: number;
+  seed: number;
+  /** Bulk transfer towards the client: size, period, and its guaranteed share of the client port. */
+  bulkBytes: number;
+  bulkEveryMs: number;
+  bulkShare: number;
+  sweeps: { jitterMs: number[]; window: number[]; pacingFactor: number[]; reactiveHoldMs: number[] };
+  log: (line: string) => void;
+}
+
+export function defaultMemcachedOptions(quick: boolean): MemcachedCaseOptions {
+  return {
+    servers: 5,
+    rateMbit: 100,
+    bufferBytes: 30_000,
+    valueBytes: 4096,
+    largeKeysPerServer: 40,
+    largeShare: 0.4,
+    thinkMs: [10, 40],
+    queries: quick ? 60 : 200,
+    reps: quick ? 1 : 3,
+    seed: 1,
+    bulkBytes: 4_000_000,
+    bulkEveryMs: 2500,
+    bulkShare: 0.2,
+    sweeps: quick
+      ? { jitterMs: [10, 30, 100], window: [1, 2], pacingFactor: [0.8, 1], reactiveHoldMs: [100] }
+      : { jitterMs: [5, 10, 20, 30, 50, 100, 300], window: [1, 2, 3], pacingFactor: [0.6, 0.8, 1, 1.25], reactiveHoldMs: [50, 100, 300] },
+    log: () => undefined,
+  };
+}
+
+/** One configuration to run: a client-side mode plus optional static pacing of every server. */
+export interface ModeSpec {
+  /** Family: none, jitter, window, pacing, reactive. */
+  family: string;
+  /** The swept parameter's value (ms, requests, or Mbit/s), null for none. */
+  param: number | null;
+  client: ClientMode;
+  pacingMbit: number | null;
+}
+
+export interface ModeMetrics {
+  incast: { qct: Dist };
+  nonIncast: { qct: Dist };
+  /** Share of all queries slower than 200 ms. */
+  stallShare: number;
+  dropsPerQuery: number;
+  incastDropsPerQuery: number;
+  bulkMbps: number;
+  /** Mean QCT over the whole mix, ms. */
+  score: number;
+}
+
+export interface ModeReport extends ModeMetrics {
+  param: number | null;
+  reps: number;
+  spread: { score: Spread; incastMean: Spread; dropsPerQuery: Spread; bulkMbps: Spread };
+}
+
+export interface MemcachedReport {
+  case: 'memcached';
+  bound: { incastQctMs: number; rateMbit: number; baseRttMs: number };
+  modes: Record<string, ModeReport>;
+  /** Every configuration tried, per family, with its median score: the hindsight sweep. */
+  sweeps: Record<string, ModeReport[]>;
+  /** Per-query results of the first repetition for figures, by configuration label. */
+  samples: Record<string, Pick<QueryResult, 'fanout' | 'keys' | 'large' | 'qctMs' | 'drops'>[]>;
+  params: Omit<MemcachedCaseOptions, 'log'>;
+  seconds: number;
+}
+
+export function modeLabel(m: ModeSpec): string {
+  return m.param === null ? m.family : `${m.family}=${m.param}`;
+}
+
+export function memcachedModes(o: MemcachedCaseOptions): ModeSpec[] {
+  const fair = o.rateMbit / o.servers;
+  return [
+    { family: 'none', param: null, client: { kind: 'none' }, pacingMbit: null },
+    ...o.sweeps.jitterMs.map((j) => ({ family: 'jitter', param: j, client: { kind: 'jitter', maxMs: j } as ClientMode, pacingMbit: null })),
+    ...o.sweeps.window.map((w) => ({ family: 'window', param: w, client: { kind: 'window', outstanding: w } as ClientMode, pacingMbit: null })),
+    ...o.sweeps.pacingFactor.map((f) => ({ family: 'pacing', param: round(fair * f), client: { kind: 'none' } as ClientMode, pacingMbit: round(fair * f) })),
+    ...o.sweeps.reactiveHoldMs.map((h) => ({ family: 'reactive', param: h, client: { kind: 'reactive', rateMbit: fair, holdMs: h } as ClientMode, pacingMbit: null })),
+  ];
+}
+
+export function memcachedTopology(o: Pick<MemcachedCaseOptions, 'servers' | 'rateMbit' | 'bufferBytes' | 'bulkShare'>): TopologySpec {
+  const servers = Array.from({ length: o.servers }, (_, i) => `s${i + 1}`);
+  return {
+    nodes: [{ name: 'c', kind: 'host' }, { name: 'sw', kind: 'switch' }, { name: 'b', kind: 'host' }, ...servers.map((name) => ({ name, kind: 'host' as const }))],
+    links: [
+      { a: 'sw', b: 'c', shapeA: { rateMbit: o.rateMbit, bufferBytes: o.bufferBytes, classes: [{ name: 'bulk', fromNodes: ['b'], share: o.bulkShare }] } },
+      { a: 'sw', b: 'b' },
+      ...servers.map((s) => ({ a: 'sw', b: s })),
+    ],
+  };
+}
+
+/** A built MemCached testbed: topology, servers, pacers and bulk sink, ready to run modes. */
+export class MemcachedBed {
+  readonly registry = new Registry(newRunPrefix());
+  readonly topo: Topology;
+  readonly servers: ServerRef[] = [];
+  private readonly pacerTcs: TcBatch[] = [];
+  readonly pacers: HostPacer[] = [];
+
+  constructor(readonly o: MemcachedCaseOptions) {
+    this.topo = new Topology(memcachedTopology(o), this.registry);
+  }
+
+  async start(): Promise<void> {
+    assertPreflight(['ip', 'tc', 'memcached', 'iperf3']);
+    await this.topo.build();
+    for (let i = 1; i <= this.o.servers; i++) {
+      const node = `s${i}`;
+      const { ns, dev } = await installPacer(this.topo, node, 'sw');
+      const tc = new TcBatch(ns);
+      this.pacerTcs.push(tc);
+      this.pacers.push(new HostPacer(tc, dev));
+      const address = this.topo.address(node);
+      await startDaemon(this.topo, node, `memcached-${node}`, ['memcached', '-u', 'root', '-l', address, '-p', String(MEMCACHED_PORT), '-U', '0', '-m', '64', '-t', '1']);
+      this.servers.push({ address, port: MEMCACHED_PORT, ns, dev });
+    }
+    await startBulkSink(this.topo, 'c');
+  }
+
+  /** Runs one configuration once; returns its per-query results and bulk goodputs. */
+  async runMode(m: ModeSpec, seed: number): Promise<{ results: QueryResult[]; bulk: number[] }> {
+    const o = this.o;
+    const cfg: WorkloadConfig = {
+      servers: this.servers,
+      seed,
+      queries: o.queries,
+      valueBytes: o.valueBytes,
+      largeKeysPerServer: o.largeKeysPerServer,
+      largeShare: o.largeShare,
+      thinkMs: o.thinkMs,
+      switchNs: this.topo.ns('sw'),
+      switchDev: this.topo.shapedPort('sw', 'c').dev,
+      switchQueue: this.topo.shapedPort('sw', 'c').queues['default']!,
+      mode: m.client,
+    };
+    await Promise.all(this.pacers.map((p) => p.set(m.pacingMbit)));
+    let stop = false;
+    const bulk = bulkLoop(this.topo, 'b', 'c', o.bulkBytes, o.bulkEveryMs, o.bulkEveryMs / 2, () => stop);
+    try {
+      const out = await runScript(this.topo, 'c', 'memcached-workload-main.ts', cfg, { timeoutMs: 60_000 + o.queries * 2000 }).done;
+      const results = (JSON.parse(out) as { results: QueryResult[] }).results;
+      return { results, bulk: await stopBulk() };
+    } finally {
+      await stopBulk().catch(() => undefined);
+      await Promise.all(this.pacers.map((p) => p.set(null)));
+    }
+    async function stopBulk(): Promise<number[]> {
+      stop = true;
+      return bulk;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const tc of this.pacerTcs) await tc.close();
+    await this.registry.teardown();
+  }
+}
+
+export function modeMetrics(results: QueryResult[], bulk: number[]): ModeMetrics {
+  const large = results.filter((r) => r.large);
+  const small = results.filter((r) => !r.large);
+  return {
+    incast: { qct: dist(large.map((r) => r.qctMs)) },
+    nonIncast: { qct: dist(small.map((r) => r.qctMs)) },
+    stallShare: round(results.filter((r) => r.qctMs > 200).length / results.length, 4),
+    dropsPerQuery: round(mean(results.map((r) => r.drops))),
+    incastDropsPerQuery: round(mean(large.map((r) => r.drops))),
+    bulkMbps: round(mean(bulk)),
+    score: round(mean(results.map((r) => r.qctMs))),
+  };
+}
+
+/** The line-rate bound of a large query: its bytes on the wire at the port rate plus one small-query RTT. */
+export function incastBound(o: Pick<MemcachedCaseOptions, 'servers' | 'largeKeysPerServer' | 'valueBytes' | 'rateMbit'>, baseRttMs: number): number {
+  const keys = o.servers * o.largeKeysPerServer;
+  // memcached framing ("VALUE key flags bytes\r\n...\r\n") and TCP/IP headers per 1448-byte segment.
+  const payload = keys * (o.valueBytes + 32) + o.servers * 5;
+  const wire = payload * (1500 / 1448);
+  return round((wire * 8) / (o.rateMbit * 1000) + baseRttMs);
+}
+
+export async function runMemcachedCase(o: MemcachedCaseOptions): Promise<MemcachedReport> {
+  const t0 = performance.now();
+  const bed = new MemcachedBed(o);
+  const perMode = new Map<string, { spec: ModeSpec; reps: ModeMetrics[] }>();
+  const samples: MemcachedReport['samples'] = {};
+  let baseRtts: number[] = [];
+  try {
+    await bed.start();
+    const modes = memcachedModes(o);
+    for (let rep = 0; rep < o.reps; rep++) {
+      for (const m of modes) {
+        const label = modeLabel(m);
+        const { results, bulk } = await bed.runMode(m, o.seed + rep);
+        const metrics = modeMetrics(results, bulk);
+        if (m.family === 'none') baseRtts = baseRtts.concat(results.filter((r) => r.fanout === 1 && !r.large).map((r) => r.qctMs));
+        const entry = perMode.get(label) ?? { spec: m, reps: [] };
+        entry.reps.push(metrics);
+        perMode.set(label, entry);
+        if (rep === 0) samples[label] = results.map((r) => ({ fanout: r.fanout, keys: r.keys, large: r.large, qctMs: round(r.qctMs), drops: r.drops }));
+        o.log(`memcached rep ${rep + 1}/${o.reps} ${label}: score ${metrics.score} ms, incast mean ${metrics.incast.qct.mean} ms, drops/query ${metrics.dropsPerQuery}, stalls ${metrics.stallShare}, bulk ${metrics.bulkMbps} Mbit/s`);
+      }
+    }
+  } finally {
+    await bed.close();
+  }
+  const sweeps: Record<string, ModeReport[]> = {};
+  for (const { spec, reps } of perMode.values()) {
+    const med = medianOf(reps);
+    const report: ModeReport = {
+      ...med,
+      param: spec.param,
+      reps: reps.length,
+      spread: {
+        score: spread(reps.map((r) => r.score)),
+        incastMean: spread(reps.map((r) => r.incast.qct.mean)),
+        dropsPerQuery: spread(reps.map((r) => r.dropsPerQuery)),
+        bulkMbps: spread(reps.map((r) => r.bulkMbps)),
+      },
+    };
+    (sweeps[spec.family] ??= []).push(report);
+  }
+  const modes: Record<string, ModeReport> = {};
+  for (const [family, list] of Object.entries(sweeps)) modes[family] = [...list].sort((a, b) => a.score - b.score)[0]!;
+  const baseRttMs = round(baseRtts.length ? Math.min(...baseRtts) : 0);
+  const { log: _log, ...params } = o;
+  return {
+    case: 'memcached',
+    bound: { incastQctMs: incastBound(o, baseRttMs), rateMbit: o.rateMbit, baseRttMs },
+    modes,
+    sweeps,
+    samples,
+    params,
+    seconds: round((performance.now() - t0) / 1000, 1),
+  };
+}

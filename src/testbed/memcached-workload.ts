@@ -1,0 +1,187 @@
+// The MemCached client application (paper 4.1) run inside the client namespace: populates the servers,
+// then replays a seeded mix of large MultiGet fan-outs (incast-prone) and small ones, one query at a time
+// with think time, measuring QCT and the switch-port drops during each query. Client-side baselines
+// (issue jitter, window of outstanding requests) and the reactive pacing baseline live here too.
+
+import { HostPacer } from './host-pacer.ts';
+import { MemcachedClient } from './memcached-client.ts';
+import { seededRng, uniform } from './rng.ts';
+import { qdiscDrops, TcBatch } from './tc-batch.ts';
+import { sleep } from './exec.ts';
+
+export interface ServerRef {
+  address: string;
+  port: number;
+  /** Namespace and egress device of the server's pacer (for actions at the sender). */
+  ns: string;
+  dev: string;
+}
+
+export type ClientMode =
+  | { kind: 'none' }
+  /** Each per-server request is issued after a uniform random delay in [0, maxMs] (static jitter). */
+  | { kind: 'jitter'; maxMs: number }
+  /** At most `outstanding` per-server requests in flight per query. */
+  | { kind: 'window'; outstanding: number }
+  /** After drops appear at the switch, pace every server at rateMbit until none for holdMs. */
+  | { kind: 'reactive'; rateMbit: number; holdMs: number };
+
+export interface WorkloadConfig {
+  servers: ServerRef[];
+  seed: number;
+  queries: number;
+  valueBytes: number;
+  /** Keys fetched from every server by a large (incast-prone) query. */
+  largeKeysPerServer: number;
+  /** Share of queries that are large. */
+  largeShare: number;
+  thinkMs: [number, number];
+  /** The switch port towards the client and the handle of the queue (the MemCached class) whose drops count. */
+  switchNs: string;
+  switchDev: string;
+  switchQueue: string;
+  mode: ClientMode;
+}
+
+export interface QueryResult {
+  index: number;
+  large: boolean;
+  fanout: number;
+  keys: number;
+  bytes: number;
+  /** Wall-clock ms (Date.now()) when issued. */
+  startMs: number;
+  qctMs: number;
+  firstByteMs: number;
+  drops: number;
+}
+
+export interface PlannedQuery {
+  large: boolean;
+  /** Server indexes and key indexes per server. */
+  parts: { server: number; keys: number[] }[];
+}
+
+export function keyName(server: number, key: number): string {
+  return `s${server}k${key}`;
+}
+
+/** The seeded query mix; identical for every mode with the same seed. */
+export function planQueries(cfg: Pick<WorkloadConfig, 'seed' | 'queries' | 'largeShare' | 'largeKeysPerServer' | 'servers'>): PlannedQuery[] {
+  const rng = seededRng(cfg.seed);
+  const n = cfg.servers.length;
+  const out: PlannedQuery[] = [];
+  for (let q = 0; q < cfg.queries; q++) {
+    const large = rng() < cfg.largeShare;
+    if (large) {
+      out.push({ large, parts: Array.from({ length: n }, (_, s) => ({ server: s, keys: Array.from({ length: cfg.largeKeysPerServer }, (_, k) => k) })) });
+    } else {
+      const fanout = 1 + Math.floor(rng() * n);
+      const first = Math.floor(rng() * n);
+      out.push({ large, parts: Array.from({ length: fanout }, (_, i) => ({ server: (first + i) % n, keys: [Math.floor(rng() * cfg.largeKeysPerServer)] })) });
+    }
+  }
+  return out;
+}
+
+/** Hooks for instrumentation (SmartTags Tags): called when a MultiGet is issued and when replies start. */
+export interface WorkloadHooks {
+  onIssue?(q: PlannedQuery, predictedBytes: number): void | Promise<void>;
+  onFirstResponse?(q: PlannedQuery): void;
+}
+
+export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}): Promise<QueryResult[]> {
+  const clients = await Promise.all(cfg.servers.map((s) => MemcachedClient.connectWithRetry(s.address, s.port)));
+  const switchTc = new TcBatch(cfg.switchNs);
+  const pacerTcs: TcBatch[] = [];
+  const reactive = cfg.mode.kind === 'reactive' ? cfg.mode : null;
+  let stopReactive = false;
+  let reactiveLoop: Promise<void> = Promise.resolve();
+  try {
+    await populate(clients, cfg);
+    const rng = seededRng(cfg.seed ^ 0x5bd1e995);
+    const plan = planQueries(cfg);
+    if (reactive) {
+      const pacers = cfg.servers.map((s) => {
+        const tc = new TcBatch(s.ns);
+        pacerTcs.push(tc);
+        return new HostPacer(tc, s.dev);
+      });
+      reactiveLoop = reactivePacing(switchTc, cfg.switchDev, cfg.switchQueue, pacers, reactive, () => stopReactive);
+    }
+    const results: QueryResult[] = [];
+    for (const [index, q] of plan.entries()) {
+      await sleep(uniform(rng, cfg.thinkMs[0], cfg.thinkMs[1]));
+      const delays = q.parts.map(() => (cfg.mode.kind === 'jitter' ? uniform(rng, 0, cfg.mode.maxMs) : 0));
+      const dropsBefore = await qdiscDrops(switchTc, cfg.switchDev, cfg.switchQueue);
+      const predicted = q.parts.reduce((a, p) => a + p.keys.length, 0) * cfg.valueBytes;
+      const startMs = Date.now();
+      const t0 = performance.now();
+      await hooks.onIssue?.(q, predicted);
+      let firstByte = Infinity;
+      const fetch = async (i: number) => {
+        const part = q.parts[i]!;
+        if (delays[i]! > 0) await sleep(delays[i]!);
+        const r = await clients[part.server]!.get(part.keys.map((k) => keyName(part.server, k)));
+        if (r.firstByteAt < firstByte) {
+          if (firstByte === Infinity) hooks.onFirstResponse?.(q);
+          firstByte = r.firstByteAt;
+        }
+        if (r.values.size !== part.keys.length) throw new Error(`query ${index}: server ${part.server} returned ${r.values.size} of ${part.keys.length} keys`);
+        return r.bytes;
+      };
+      const window = cfg.mode.kind === 'window' ? Math.max(1, Math.floor(cfg.mode.outstanding)) : q.parts.length;
+      let bytes = 0;
+      let next = 0;
+      await Promise.all(Array.from({ length: Math.min(window, q.parts.length) }, async () => {
+        while (next < q.parts.length) bytes += await fetch(next++);
+      }));
+      const qctMs = performance.now() - t0;
+      const drops = (await qdiscDrops(switchTc, cfg.switchDev, cfg.switchQueue)) - dropsBefore;
+      results.push({ index, large: q.large, fanout: q.parts.length, keys: q.parts.reduce((a, p) => a + p.keys.length, 0), bytes, startMs, qctMs, firstByteMs: firstByte - t0, drops });
+    }
+    return results;
+  } finally {
+    stopReactive = true;
+    await reactiveLoop.catch(() => undefined);
+    for (const c of clients) c.close();
+    await switchTc.close();
+    for (const tc of pacerTcs) await tc.close();
+  }
+}
+
+async function populate(clients: MemcachedClient[], cfg: WorkloadConfig): Promise<void> {
+  await Promise.all(clients.map(async (c, s) => {
+    for (let k = 0; k < cfg.largeKeysPerServer; k++) {
+      const v = Buffer.alloc(cfg.valueBytes, 97 + ((s + k) % 26));
+      await c.set(keyName(s, k), v);
+    }
+  }));
+}
+
+/** The reactive baseline: poll the switch drop counter each millisecond; pace all servers while drops keep coming. */
+async function reactivePacing(tc: TcBatch, dev: string, queue: string, pacers: HostPacer[], m: { rateMbit: number; holdMs: number }, stopped: () => boolean): Promise<void> {
+  let last = await qdiscDrops(tc, dev, queue);
+  let lastDropAt = -Infinity;
+  let pacing = false;
+  try {
+    while (!stopped()) {
+      const d = await qdiscDrops(tc, dev, queue);
+      const now = performance.now();
+      if (d > last) {
+        lastDropAt = now;
+        if (!pacing) {
+          pacing = true;
+          await Promise.all(pacers.map((p) => p.set(m.rateMbit)));
+        }
+      } else if (pacing && now - lastDropAt > m.holdMs) {
+        pacing = false;
+        await Promise.all(pacers.map((p) => p.set(null)));
+      }
+      last = d;
+      await sleep(1);
+    }
+  } finally {
+    await Promise.all(pacers.map((p) => p.set(null).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,54 @@
+// Processes inside a node's namespace: long-lived daemons (memcached, iperf3 -s) registered for teardown,
+// and TypeScript entry points of this folder run to completion with `node --import tsx`.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startProcess, stopProcess } from './exec.ts';
+import { checkName } from './names.ts';
+import type { Topology } from './topology.ts';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Starts a daemon in the node's namespace; it is stopped by the registry's teardown. */
+export async function startDaemon(topo: Topology, node: string, name: string, argv: string[]): Promise<ChildProcess> {
+  const child = await startProcess(['ip', 'netns', 'exec', topo.ns(node), ...argv]);
+  let stderr = '';
+  child.stderr?.on('data', (d) => { stderr = (stderr + String(d)).slice(-2000); });
+  child.stdout?.resume();
+  topo.registry.addProcess(name, child);
+  child.once('exit', (code, sig) => {
+    if (code !== 0 && sig === null && !topo.registry.stopping) process.stderr.write(`testbed: ${name} exited with ${code}: ${stderr.trim()}\n`);
+  });
+  return child;
+}
+
+export interface ScriptRun {
+  child: ChildProcess;
+  /** Resolves with stdout when the script exits 0, rejects with its stderr otherwise. */
+  done: Promise<string>;
+}
+
+/** Runs src/testbed/<script> inside the node's namespace with one JSON argument. */
+export function runScript(topo: Topology, node: string, script: string, arg: unknown, opts: { timeoutMs?: number } = {}): ScriptRun {
+  checkName('script', script.replace(/\.ts$/, ''));
+  const entry = fileURLToPath(new URL(`./${script}`, import.meta.url));
+  const child = spawn('ip', ['netns', 'exec', topo.ns(node), process.execPath, '--import', 'tsx', entry, JSON.stringify(arg)], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  topo.registry.addProcess(script, child);
+  const done = new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => { out += String(d); });
+    child.stderr!.on('data', (d) => { err = (err + String(d)).slice(-8000); });
+    const timer = opts.timeoutMs ? setTimeout(() => {
+      err += `\ntimed out after ${opts.timeoutMs} ms`;
+      void stopProcess(child, 1000);
+    }, opts.timeoutMs) : null;
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (timer) clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${script} in ${node} failed (${code}): ${err.trim()}`));
+    });
+  });
+  return { child, done };
+}
