@@ -50,54 +50,37 @@ export class CsvChunkParser {
   parse(buf: Buffer, start: number, end: number): void {
     const unitExp = this.unitExponent;
     const keyFields = this.keyFields;
+    const headerLine = this.layout.headerLine;
     const table = this.table;
     const sink = this.sink;
+    let lineNo = this.line;
+    let accepted = 0;
     let p = start;
     while (p < end) {
       const lineStart = p;
-      const lineNo = ++this.line;
+      lineNo++;
       let c = buf[p];
-      if (c === NL || lineNo === this.layout.headerLine || (c === CR && buf[p + 1] === NL)) {
+      if (c === NL || lineNo === headerLine || (c === CR && buf[p + 1] === NL)) {
         p = buf.indexOf(NL, p) + 1;
         continue;
       }
-      // time: digits with an optional decimal point, in the file's unit
+      // time: integer digits (the common case: whole microseconds), else the careful decimal parse
       let m = 0;
-      let digits = 0;
-      let fracLen = 0;
-      let dropped = 0;
-      let firstDropped = -1;
-      let point = false;
-      for (;;) {
-        c = buf[p];
-        if (c >= 48 && c <= 57) {
-          if (m < MANTISSA_LIMIT) {
-            m = m * 10 + (c - 48);
-            if (point) fracLen++;
-          } else {
-            if (!point) dropped++;
-            if (firstDropped < 0) firstDropped = c - 48;
-          }
-          digits++;
-          p++;
-        } else if (c === DOT && !point) {
-          point = true;
-          p++;
-        } else break;
+      let d = c - 48;
+      while (d >= 0 && d <= 9) {
+        m = m * 10 + d;
+        d = buf[++p] - 48;
       }
-      if (c !== COMMA || digits === 0) {
-        p = this.slowLine(buf, lineStart);
-        continue;
-      }
-      const k = unitExp + dropped - fracLen;
-      let time: number;
-      if (k === 0) time = firstDropped >= 5 ? m + 1 : m;
-      else if (k < 0) time = Math.round(m / POW10[-k]);
-      else if (firstDropped < 0 && k < POW10.length) time = m * POW10[k];
-      else time = Infinity;
-      if (time > Number.MAX_SAFE_INTEGER) {
-        p = this.slowLine(buf, lineStart);
-        continue;
+      let time = m;
+      c = d + 48;
+      if (c !== COMMA || p === lineStart || m > Number.MAX_SAFE_INTEGER || unitExp !== 0) {
+        time = this.decimalTime(buf, lineStart);
+        if (time < 0) {
+          this.line = lineNo;
+          p = this.slowLine(buf, lineStart);
+          continue;
+        }
+        p = buf.indexOf(COMMA, lineStart);
       }
       p++;
       // series key: the raw bytes of `locale,kind,name` (or `locale,name`), quotes allowed
@@ -107,16 +90,23 @@ export class CsvChunkParser {
       let inQuotes = false;
       for (;;) {
         c = buf[p];
-        if (c === COMMA && !inQuotes) {
-          if (++commas === keyFields) break;
-        } else if (c === NL) break;
-        else if (c === QUOTE) inQuotes = !inQuotes;
-        if (c !== CR) h = Math.imul(h ^ c, 16777619);
+        if (c <= COMMA) {
+          if (c === COMMA) {
+            if (!inQuotes && ++commas === keyFields) break;
+          } else if (c === NL) break;
+          else if (c === QUOTE) inQuotes = !inQuotes;
+          else if (c === CR) {
+            p++;
+            continue;
+          }
+        }
+        h = Math.imul(h ^ c, 16777619);
         p++;
       }
       let keyEnd = p;
       if (c === NL) {
         if (commas !== keyFields - 1 || inQuotes) {
+          this.line = lineNo;
           p = this.slowLine(buf, lineStart);
           continue;
         }
@@ -124,6 +114,7 @@ export class CsvChunkParser {
       }
       let id = table.lookup(buf, keyStart, keyEnd, h);
       if (id < 0) {
+        this.line = lineNo;
         id = this.resolveKey(buf, keyStart, keyEnd, h);
         if (id < 0) {
           p = buf.indexOf(NL, p) + 1;
@@ -133,31 +124,35 @@ export class CsvChunkParser {
       // value: optional; empty or absent means 1
       let value = 1;
       if (c === COMMA) {
-        p++;
-        const valueStart = p;
+        const valueStart = ++p;
         let negative = false;
         if (buf[p] === MINUS) {
           negative = true;
           p++;
         }
         let vm = 0;
-        let vDigits = 0;
-        let vFrac = 0;
-        let vPoint = false;
-        for (;;) {
-          c = buf[p];
-          if (c >= 48 && c <= 57) {
-            vm = vm * 10 + (c - 48);
-            vDigits++;
-            if (vPoint) vFrac++;
-            p++;
-          } else if (c === DOT && !vPoint) {
-            vPoint = true;
-            p++;
-          } else break;
+        const digitsStart = p;
+        d = buf[p] - 48;
+        while (d >= 0 && d <= 9) {
+          vm = vm * 10 + d;
+          d = buf[++p] - 48;
         }
+        let vDigits = p - digitsStart;
+        let vFrac = 0;
+        if (d === DOT - 48) {
+          const fracStart = ++p;
+          d = buf[p] - 48;
+          while (d >= 0 && d <= 9) {
+            vm = vm * 10 + d;
+            d = buf[++p] - 48;
+          }
+          vFrac = p - fracStart;
+          vDigits += vFrac;
+        }
+        c = d + 48;
         if (c === CR) c = buf[++p];
         if (c !== NL || vDigits > 15 || (vDigits === 0 && p - (buf[p - 1] === CR ? 1 : 0) !== valueStart)) {
+          this.line = lineNo;
           p = this.slowLine(buf, lineStart);
           continue;
         }
@@ -167,9 +162,51 @@ export class CsvChunkParser {
         }
       }
       sink.append(id, time, value);
-      this.accepted++;
+      accepted++;
       p++;
     }
+    this.line = lineNo;
+    this.accepted += accepted;
+  }
+
+  /**
+   * Time of the line at `start` from a decimal field in the file's unit, in whole microseconds (half up),
+   * without allocating; -1 when the field needs the exact slow path (no digits, sign, exponent, too large).
+   */
+  private decimalTime(buf: Buffer, start: number): number {
+    let m = 0;
+    let digits = 0;
+    let fracLen = 0;
+    let dropped = 0;
+    let firstDropped = -1;
+    let point = false;
+    let p = start;
+    let c: number;
+    for (;;) {
+      c = buf[p];
+      if (c >= 48 && c <= 57) {
+        if (m < MANTISSA_LIMIT) {
+          m = m * 10 + (c - 48);
+          if (point) fracLen++;
+        } else {
+          if (!point) dropped++;
+          if (firstDropped < 0) firstDropped = c - 48;
+        }
+        digits++;
+        p++;
+      } else if (c === DOT && !point) {
+        point = true;
+        p++;
+      } else break;
+    }
+    if (c !== COMMA || digits === 0) return -1;
+    const k = this.unitExponent + dropped - fracLen;
+    let time: number;
+    if (k === 0) time = firstDropped >= 5 ? m + 1 : m;
+    else if (k < 0) time = Math.round(m / POW10[-k]);
+    else if (firstDropped < 0 && k < POW10.length) time = m * POW10[k];
+    else return -1;
+    return time > Number.MAX_SAFE_INTEGER ? -1 : time;
   }
 
   /** Decodes and validates a series key not seen before; caches it. -1 (problem reported) when invalid. */

@@ -8,3 +8,4 @@ export * from './problems.ts';
 export { parseRecordSpec, formatRecordSpec, detectRecordFormat, type RecordFileSpec, type RecordFileFormat } from './record-format.ts';
 export { readRecordFiles, iterateRecordFiles, readRecordsFromBuffer, MAX_LINE_BYTES, type ReadOptions, type ReadResult, type BufferReadOptions } from './record-reader.ts';
 export type { RecordSink } from './record-sink.ts';
+export { RecordWriter, writeRecordFile, RECORD_FORMATS, type RecordFormat, type WriterOptions } from './record-writer.ts';
