@@ -1,0 +1,136 @@
+// NATS bus against a real nats-server (JetStream, temp store): core pub/sub and request/reply, and durable
+// records that survive an engine restart and a server restart without loss or duplicates.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NatsBus } from '../../src/bus/nats.ts';
+import { SUBJECTS, type RecordBatch } from '../../src/bus/messages.ts';
+
+const hasNats = spawnSync('nats-server', ['--version']).status === 0;
+const skip = hasNats ? false : 'nats-server binary missing (Debian package nats-server)';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startNats(port: number, storeDir: string): Promise<ChildProcess> {
+  const p = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nats-server not ready in 10 s: ${log}`)), 10_000);
+    p.stderr!.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.includes('Server is ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    p.once('exit', (code) => reject(new Error(`nats-server exited ${code}: ${log}`)));
+  });
+  return p;
+}
+
+async function stopNats(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    p.once('exit', () => resolve());
+    p.kill('SIGTERM');
+  });
+}
+
+function batch(seq: number): RecordBatch {
+  return { driver: 'd1', seq, records: [{ time: 1_700_000_000_000_000 + seq, locale: 'h1', kind: 'tag', name: 'MG', value: seq }] };
+}
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('NATS bus: core publish/subscribe and request/reply with errors and timeouts', { skip, timeout: 30_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-nats-'));
+  const port = await freePort();
+  const server = await startNats(port, dir);
+  const a = await NatsBus.connect({ servers: `nats://127.0.0.1:${port}` });
+  const b = await NatsBus.connect({ servers: `nats://127.0.0.1:${port}` });
+  try {
+    const got: unknown[] = [];
+    const unsub = b.subscribe(SUBJECTS.signatures, (m) => got.push(m));
+    await new Promise((r) => setTimeout(r, 100));
+    a.publish(SUBJECTS.signatures, { generation: 3, doc: { version: 1, params: {}, signatures: [] } });
+    await until(() => got.length === 1, 5000, 'signatures message');
+    assert.deepEqual(got[0], { generation: 3, doc: { version: 1, params: {}, signatures: [] } });
+    unsub();
+
+    b.respond<{ x: number }, { y: number }>(SUBJECTS.action, (q) => {
+      if (q.x < 0) throw new Error('negative x');
+      return { y: q.x * 2 };
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await a.request(SUBJECTS.action, { x: 21 }, 2000), { y: 42 });
+    await assert.rejects(a.request(SUBJECTS.action, { x: -1 }, 2000), /negative x/);
+    await assert.rejects(a.request('smarttags.nobody', {}, 300), /no responder|timed out/);
+    assert.throws(() => b.respond(SUBJECTS.action, () => 1), /exists already/);
+  } finally {
+    await a.close();
+    await b.close();
+    await stopNats(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('NATS bus: records survive an engine restart and a server restart, no loss, no duplicates', { skip, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-nats-'));
+  const port = await freePort();
+  let server = await startNats(port, dir);
+  const url = `nats://127.0.0.1:${port}`;
+  const driverBus = await NatsBus.connect({ servers: url });
+  let engine: NatsBus | null = null;
+  try {
+    // Published before any engine exists: JetStream keeps them.
+    for (let s = 1; s <= 100; s++) driverBus.publish(SUBJECTS.records, batch(s));
+    assert.equal(await driverBus.flushDurable(10_000), true);
+
+    const seen: number[] = [];
+    engine = await NatsBus.connect({ servers: url, consumerName: 'engine' });
+    engine.subscribe<RecordBatch>(SUBJECTS.records, (b) => seen.push(b.seq));
+    await until(() => seen.length >= 100, 10_000, 'the first 100 batches');
+    await engine.close();
+    engine = null;
+
+    // The engine is down: the driver keeps publishing.
+    for (let s = 101; s <= 200; s++) driverBus.publish(SUBJECTS.records, batch(s));
+    assert.equal(await driverBus.flushDurable(10_000), true);
+
+    // The server restarts on its store; the durable consumer resumes where the engine left off.
+    await driverBus.close();
+    await stopNats(server);
+    server = await startNats(port, dir);
+    engine = await NatsBus.connect({ servers: url, consumerName: 'engine' });
+    engine.subscribe<RecordBatch>(SUBJECTS.records, (b) => seen.push(b.seq));
+    await until(() => seen.length >= 200, 10_000, 'batches 101-200');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(seen, Array.from({ length: 200 }, (_, i) => i + 1));
+    assert.equal(engine.counters.badMessages, 0);
+  } finally {
+    await engine?.close();
+    await driverBus.close();
+    await stopNats(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
