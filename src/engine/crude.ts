@@ -3,12 +3,8 @@
 // above a fixed probability threshold. No baseline correction, no significance test, no lag search.
 
 import type { Series } from '../protocol/series-store.ts';
+import type { LocaleRelations } from './candidates.ts';
 import { SIGNATURES_VERSION, type ExtentBin, type Signature, type SignaturesDoc } from './signature.ts';
-
-/** Relates two locales ("same", "1-hop", ...) or null when they cannot interact (the engine's LocaleRelations). */
-export interface CrudeLocaleRelations {
-  relation(tagLocale: string, eventLocale: string): string | null;
-}
 
 export interface CrudeOptions {
   /** The fixed window after each tag, µs. */
@@ -24,7 +20,7 @@ export interface CrudeOptions {
 export const CRUDE_DEFAULTS = { threshold: 0.3, minSupport: 10, extentBins: 5 };
 
 /** Crude signatures for every (tag series, event series) pair the topology relates (all pairs without one). */
-export function crudeSignatures(series: readonly Series[], topology: CrudeLocaleRelations | null, opts: CrudeOptions): SignaturesDoc {
+export function crudeSignatures(series: readonly Series[], topology: LocaleRelations | null, opts: CrudeOptions): SignaturesDoc {
   const td = opts.td;
   const threshold = opts.threshold ?? CRUDE_DEFAULTS.threshold;
   const minSupport = opts.minSupport ?? CRUDE_DEFAULTS.minSupport;

@@ -1,6 +1,8 @@
 // Leaf-spine datacenter topology for synthetic scenarios and the topology.json document
 // ({nodes:[{id,kind}], links:[{a,b}], locales:{locale: nodeId}}), with locale naming and hop distances.
 
+import { readFileSync } from 'node:fs';
+
 export type NodeKind = 'spine' | 'leaf' | 'host';
 
 export interface TopologyDoc {
@@ -118,4 +120,37 @@ export class TopologyRelations {
     const h = this.hops.between(tagLocale, eventLocale);
     return h !== null && h <= this.maxHops ? relationName(h) : null;
   }
+}
+
+/** Reads and validates topology.json; errors name the file and the offending field. */
+export function readTopology(path: string): TopologyDoc {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`);
+  }
+  return validateTopology(raw, path);
+}
+
+export function validateTopology(raw: unknown, where = 'topology'): TopologyDoc {
+  const fail = (field: string, why: string): never => {
+    throw new Error(`${where}: ${field}: ${why}`);
+  };
+  if (typeof raw !== 'object' || raw === null) fail('(document)', 'not a JSON object');
+  const doc = raw as Partial<TopologyDoc>;
+  if (!Array.isArray(doc.nodes)) fail('nodes', 'not an array');
+  if (!Array.isArray(doc.links)) fail('links', 'not an array');
+  if (typeof doc.locales !== 'object' || doc.locales === null || Array.isArray(doc.locales)) fail('locales', 'not an object of locale -> node id');
+  const ids = new Set<string>();
+  doc.nodes!.forEach((n, i) => {
+    if (typeof n?.id !== 'string' || n.id === '') fail(`nodes[${i}].id`, 'not a non-empty string');
+    ids.add(n.id);
+  });
+  doc.links!.forEach((l, i) => {
+    if (!ids.has(l?.a)) fail(`links[${i}].a`, `unknown node ${JSON.stringify(l?.a)}`);
+    if (!ids.has(l?.b)) fail(`links[${i}].b`, `unknown node ${JSON.stringify(l?.b)}`);
+  });
+  for (const [locale, node] of Object.entries(doc.locales!)) if (!ids.has(node)) fail(`locales[${JSON.stringify(locale)}]`, `unknown node ${JSON.stringify(node)}`);
+  return doc as TopologyDoc;
 }
