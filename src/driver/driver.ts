@@ -81,7 +81,11 @@ export class Driver {
     this.forwarder = new RecordForwarder(this.bus, this.counters, { ...opts.forwarder, driver: opts.id });
     this.apps = new AppListener(this.counters, this.defaultLocale, {
       onBatch: (b, s) => this.onBatch(b, s),
-      onLocaleAdded: (l) => this.subscribeHints(l),
+      onLocaleAdded: (l) => {
+        this.signatures.addLocale(l);
+        this.counters.signatures = this.signatures.size;
+        this.subscribeHints(l);
+      },
       onLocaleRemoved: (l) => {
         this.hintSubs.get(l)?.();
         this.hintSubs.delete(l);

@@ -1,5 +1,6 @@
 // The driver's local signature database: the signatures whose Tag locale concerns this driver (one of its
-// locales, a `prefix*` pattern of them, or "*" pooled), indexed by (locale, tag name) for the Tag Monitor.
+// locales, a `prefix*` pattern of them, a locale its connected apps announced, or "*" pooled), indexed by
+// (locale, tag name) for the Tag Monitor.
 
 import type { Signature } from '../engine/signature.ts';
 import type { SignaturesUpdate } from '../bus/messages.ts';
@@ -8,6 +9,7 @@ export class SignatureDb {
   private readonly exact = new Set<string>();
   private readonly prefixes: string[] = [];
   private readonly matchAll: boolean;
+  private last: SignaturesUpdate | null = null;
   private byKey = new Map<string, Signature[]>();
   private pooled = new Map<string, Signature[]>();
   private count = 0;
@@ -28,9 +30,22 @@ export class SignatureDb {
     return this.prefixes.some((p) => locale.startsWith(p));
   }
 
+  /** Adds a locale (an app announced it); re-selects from the latest update when it was not covered. */
+  addLocale(locale: string): void {
+    if (this.concerns(locale)) return;
+    this.exact.add(locale);
+    if (this.last) this.select(this.last);
+  }
+
   /** Replaces the content with the concerning signatures of a newer generation; older ones are ignored. */
   update(u: SignaturesUpdate): boolean {
     if (u.generation <= this.generation) return false;
+    this.last = u;
+    this.select(u);
+    return true;
+  }
+
+  private select(u: SignaturesUpdate): void {
     const byKey = new Map<string, Signature[]>();
     const pooled = new Map<string, Signature[]>();
     let count = 0;
@@ -47,7 +62,6 @@ export class SignatureDb {
     this.pooled = pooled;
     this.count = count;
     this.generation = u.generation;
-    return true;
   }
 
   /** The signatures a Tag of this name at this locale triggers (locale-specific first, then pooled). */

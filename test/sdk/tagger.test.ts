@@ -1,0 +1,195 @@
+// SDK tagger: never throws or blocks without a driver (drops counted), batches reach a real driver over the
+// Unix socket and UDP, locales are stamped, tagAndWait resolves with the controller's reply or times out, hints arrive.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InProcessBus } from '../../src/bus/in-process.ts';
+import { SUBJECTS, type ActionReply, type ActionRequest, type Hint, type RecordBatch } from '../../src/bus/messages.ts';
+import type { Signature } from '../../src/engine/signature.ts';
+import { Driver } from '../../src/driver/index.ts';
+import { createTagger, nowMicros, type Tagger } from '../../src/sdk/index.ts';
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function signature(tagName: string, tagLocale: string): Signature {
+  return {
+    tag: { name: tagName, locale: tagLocale }, event: { name: 'qdisc_drop', locale: 'sw1/p1' }, relation: '1-hop',
+    probability: 0.9, hitRate: 0.95, baselineRate: 0.05, lift: 19, pValue: 1e-9, qValue: 1e-8, support: 100, hits: 95,
+    leadTime: { min: 500, p05: 800, p50: 1500, p95: 3000 }, window: { start: 500, end: 5000 },
+    extent: { bins: [], threshold: null, sizeSlope: 0, logistic: null },
+  };
+}
+
+async function withDriver(fn: (ctx: { bus: InProcessBus; driver: Driver; socket: string; batches: RecordBatch[] }) => Promise<void>, udp = false): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'st-sdk-'));
+  const socket = join(dir, 'driver.sock');
+  const bus = new InProcessBus();
+  const batches: RecordBatch[] = [];
+  bus.subscribe<RecordBatch>(SUBJECTS.records, (b) => batches.push(b));
+  const driver = new Driver({ id: 'd1', locales: ['host-a'], bus, socketPath: socket, udpPort: udp ? 0 : undefined, forwarder: { batchIntervalMs: 5 } });
+  await driver.start();
+  try {
+    await fn({ bus, driver, socket, batches });
+  } finally {
+    await driver.stop();
+    await bus.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('without a driver, tag() never throws or blocks and counts what it drops', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-sdk-'));
+  const t = createTagger({ endpoint: join(dir, 'nobody.sock'), locale: 'app', capacity: 1024 });
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < 100_000; i++) t.tag('MG', i);
+    t.tag('', 1);
+    t.tag('bad\u0001name', 1);
+    t.tag('x'.repeat(300), 1);
+    t.tag('MG', Number.NaN);
+    t.tag(undefined as unknown as string);
+    t.tag('MG', 'seven' as unknown as number);
+    const elapsed = performance.now() - t0;
+    assert.ok(elapsed < 2000, `100k tags took ${elapsed} ms`);
+    assert.equal(t.stats.tagged, 1024, 'the ring holds its capacity');
+    assert.equal(t.stats.droppedNoDriver, 100_000 - 1024);
+    assert.equal(t.stats.rejected, 6);
+    assert.equal(t.connected, false);
+    const r = await t.tagAndWait('MG', 1, { timeoutMs: 50 });
+    assert.equal(r.status, 'no-driver');
+    t.flush();
+  } finally {
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(() => createTagger({ locale: '' }), /locale empty/);
+  assert.throws(() => createTagger({ endpoint: 'udp://10.0.0.1:9' }), /loopback only/);
+});
+
+test('batches arrive at a real driver over the Unix socket, with locale, names, values and times', async () => {
+  await withDriver(async ({ socket, batches, driver }) => {
+    const t = createTagger({ endpoint: socket, locale: 'app:web-1', batchSize: 100 });
+    const anon = createTagger({ endpoint: socket });
+    try {
+      await until(() => t.connected && anon.connected, 3000, 'connection');
+      const before = nowMicros();
+      for (let i = 0; i < 5000; i++) t.tag(i % 2 ? 'MG' : 'PUT', i);
+      anon.tag('BOOT');
+      t.flush();
+      anon.flush();
+      const records = () => batches.flatMap((b) => b.records);
+      await until(() => records().length === 5001, 5000, '5001 records');
+      const after = nowMicros();
+      const mine = records().filter((r) => r.locale === 'app:web-1');
+      assert.equal(mine.length, 5000);
+      assert.deepEqual(mine.map((r) => r.value), Array.from({ length: 5000 }, (_, i) => i));
+      assert.ok(mine.every((r, i) => r.kind === 'tag' && r.name === (i % 2 ? 'MG' : 'PUT')));
+      assert.ok(mine.every((r) => r.time >= before && r.time <= after && Number.isInteger(r.time)));
+      const boot = records().find((r) => r.name === 'BOOT');
+      assert.equal(boot?.locale, 'host-a', 'a tag without locale gets the driver default');
+      assert.deepEqual(batches.map((b) => b.seq), batches.map((_, i) => i + 1), 'batches numbered without gaps');
+      assert.equal(t.stats.sent, 5000);
+      assert.equal(driver.counters.tagsReceived, 5001);
+      assert.equal(driver.counters.rejected, 0);
+    } finally {
+      await t.close();
+      await anon.close();
+    }
+  });
+});
+
+test('UDP loopback transport delivers batches, and hints reach the app', async () => {
+  await withDriver(async ({ bus, driver, batches }) => {
+    const t = createTagger({ endpoint: `udp://127.0.0.1:${driver.udpPort}`, locale: 'app-u' });
+    try {
+      await until(() => t.connected, 3000, 'UDP bind');
+      for (let i = 0; i < 300; i++) t.tag('Q', i);
+      t.flush();
+      await until(() => batches.flatMap((b) => b.records).length === 300, 5000, '300 records over UDP');
+      const hints: Hint[] = [];
+      t.onHint((h) => hints.push(h));
+      const hint: Hint = { locale: 'app-u', tag: 'Q', action: 'stagger', params: { slotUs: 800 }, expiresAt: nowMicros() + 1e6 };
+      bus.publish(SUBJECTS.hint('app-u'), hint);
+      await until(() => hints.length === 1, 3000, 'hint');
+      assert.deepEqual(hints[0], hint);
+      assert.equal(driver.counters.hintsDelivered, 1);
+    } finally {
+      await t.close();
+    }
+  }, true);
+});
+
+test('tagAndWait resolves with the controller decision, says when no signature applies, and times out cleanly', async () => {
+  await withDriver(async ({ bus, socket, driver }) => {
+    bus.publish(SUBJECTS.signatures, { generation: 1, doc: { version: 1, params: {}, signatures: [signature('MG', 'app:client'), signature('SLOW', 'app:client')] } });
+    assert.equal(driver.signatures.size, 0, 'no app of locale app:client yet');
+    const requests: ActionRequest[] = [];
+    bus.respond<ActionRequest, ActionReply>(SUBJECTS.action, async (req) => {
+      requests.push(req);
+      if (req.tag.name === 'SLOW') await new Promise((r) => setTimeout(r, 400));
+      return {
+        tag: req.tag,
+        rules: [{ id: 'r1', action: 'pace', target: 'veth0', params: { rateBps: 20e6 }, expiresAt: req.tag.time + 5000, status: 'applied' }],
+        hints: [{ locale: req.tag.locale, tag: req.tag.name, action: 'stagger', params: { slotUs: 1000 }, expiresAt: req.tag.time + 5000 }],
+      };
+    });
+    const t: Tagger = createTagger({ endpoint: socket, locale: 'app:client' });
+    try {
+      await until(() => driver.signatures.size === 2, 3000, 'the app announcing its locale');
+      const r = await t.tagAndWait('MG', 5, { timeoutMs: 2000 });
+      assert.equal(r.status, 'decided');
+      assert.ok(r.status === 'decided' && r.reply.rules[0]!.action === 'pace' && r.reply.hints[0]!.params.slotUs === 1000);
+      assert.equal(requests[0]!.tag.value, 5);
+      assert.equal(requests[0]!.signatures[0]!.event.name, 'qdisc_drop');
+
+      const none = await t.tagAndWait('OTHER', 1, { timeoutMs: 2000 });
+      assert.equal(none.status, 'no-signature');
+
+      const slow = await t.tagAndWait('SLOW', 1, { timeoutMs: 100 });
+      assert.equal(slow.status, 'timeout');
+      assert.ok(slow.waitedUs >= 90_000 && slow.waitedUs < 350_000, `timed out after ${slow.waitedUs} us`);
+      await new Promise((r) => setTimeout(r, 450)); // the late reply arrives and is ignored
+      assert.equal(driver.counters.actionsDecided, 2);
+      assert.equal(t.stats.replies, 2);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+test('the tagger reconnects to a restarted driver and resumes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-sdk-'));
+  const socket = join(dir, 'driver.sock');
+  const bus = new InProcessBus();
+  const got: string[] = [];
+  bus.subscribe<RecordBatch>(SUBJECTS.records, (b) => got.push(...b.records.map((r) => r.name)));
+  let driver = new Driver({ id: 'd1', locales: ['h'], bus, socketPath: socket, forwarder: { batchIntervalMs: 5 } });
+  await driver.start();
+  const t = createTagger({ endpoint: socket, locale: 'a', reconnectMs: 50 });
+  try {
+    await until(() => t.connected, 3000, 'connection');
+    t.tag('ONE');
+    t.flush();
+    await until(() => got.includes('ONE'), 3000, 'ONE');
+    await driver.stop();
+    await until(() => !t.connected, 3000, 'disconnect');
+    t.tag('TWO'); // kept in the ring while the driver is away
+    driver = new Driver({ id: 'd1', locales: ['h'], bus, socketPath: socket, forwarder: { batchIntervalMs: 5 } });
+    await driver.start();
+    await until(() => got.includes('TWO'), 5000, 'TWO after reconnection');
+    assert.equal(t.stats.droppedNoDriver, 0);
+  } finally {
+    await t.close();
+    await driver.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
