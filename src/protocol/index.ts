@@ -9,3 +9,5 @@ export { parseRecordSpec, formatRecordSpec, detectRecordFormat, type RecordFileS
 export { readRecordFiles, iterateRecordFiles, readRecordsFromBuffer, MAX_LINE_BYTES, type ReadOptions, type ReadResult, type BufferReadOptions } from './record-reader.ts';
 export type { RecordSink } from './record-sink.ts';
 export { RecordWriter, writeRecordFile, RECORD_FORMATS, type RecordFormat, type WriterOptions } from './record-writer.ts';
+export { Topology, TopologyError, relationLabel, DEFAULT_MAX_HOPS, type TopologyDoc, type TopologyNode, type TopologyLink } from './topology.ts';
+export { forEachCandidatePair, countCandidatePairs, candidateBoundProblem, MAX_CANDIDATE_PAIRS, NO_TOPOLOGY_RELATION } from './candidates.ts';

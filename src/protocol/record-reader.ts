@@ -42,7 +42,7 @@ export interface ReadResult {
   problems: Problem[];
 }
 
-/** Longest line accepted; a longer one is reported and skipped. */
+/** Longest line carried from one chunk to the next; a longer one is reported and skipped (bounds memory). */
 export const MAX_LINE_BYTES = 1 << 20;
 const DEFAULT_CHUNK = 1 << 20;
 const NL = 10;
@@ -202,9 +202,12 @@ class LineFeeder {
         this.checkLongLine();
         return;
       }
-      const line = Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]);
-      this.carry = null;
-      this.feed(line, 0, line.length);
+      if (this.carry.length + nl > MAX_LINE_BYTES) this.skipLongLine();
+      else {
+        const line = Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]);
+        this.carry = null;
+        this.feed(line, 0, line.length);
+      }
       start = nl + 1;
     }
     const last = chunk.lastIndexOf(NL);
@@ -228,8 +231,13 @@ class LineFeeder {
 
   private checkLongLine(): void {
     if (this.carry!.length <= MAX_LINE_BYTES) return;
-    this.carry = null;
+    this.skipLongLine();
     this.skippingLongLine = true;
+  }
+
+  /** Reports the line being carried as too long and drops it. */
+  private skipLongLine(): void {
+    this.carry = null;
     const line = (this.parser ? this.parser.line : this.linesBefore) + 1;
     if (this.parser) this.parser.line++;
     else this.linesBefore++;
