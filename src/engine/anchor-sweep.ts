@@ -18,25 +18,34 @@ export function anchorIndices(tagTimes: Float64Array, range: TimeRange): [number
 
 /**
  * Calls visit(i, ptr) for every anchor i in [i0, i1) with ptr[e] = index of the first event at or after
- * tagTimes[i] + offset + edges[e]. Events in bin k are ptr[k] .. ptr[k+1]-1.
+ * anchor + edges[e], where anchor = tagTimes[i] + (shiftOf?.(i) ?? 0). Events in bin k are ptr[k] .. ptr[k+1]-1.
+ * Unshifted anchors ascend, so each edge keeps a galloping pointer; shifted ones are searched per anchor.
  */
 export function sweepAnchors(
   tagTimes: Float64Array,
   eventTimes: Float64Array,
   i0: number,
   i1: number,
-  offset: number,
+  shiftOf: ((i: number) => number) | null,
   edges: Float64Array,
   visit: (i: number, ptr: Int32Array) => void,
 ): void {
   if (i0 >= i1) return;
   const ne = edges.length;
   const ptr = new Int32Array(ne);
-  const first = tagTimes[i0]! + offset;
-  for (let e = 0; e < ne; e++) ptr[e] = lowerBound(eventTimes, first + edges[e]!);
+  if (shiftOf === null) {
+    const first = tagTimes[i0]!;
+    for (let e = 0; e < ne; e++) ptr[e] = lowerBound(eventTimes, first + edges[e]!);
+  }
   for (let i = i0; i < i1; i++) {
-    const a = tagTimes[i]! + offset;
-    for (let e = 0; e < ne; e++) ptr[e] = advance(eventTimes, ptr[e]!, a + edges[e]!);
+    if (shiftOf === null) {
+      const a = tagTimes[i]!;
+      for (let e = 0; e < ne; e++) ptr[e] = advance(eventTimes, ptr[e]!, a + edges[e]!);
+    } else {
+      const a = tagTimes[i]! + shiftOf(i);
+      ptr[0] = lowerBound(eventTimes, a + edges[0]!);
+      for (let e = 1; e < ne; e++) ptr[e] = advance(eventTimes, ptr[e - 1]!, a + edges[e]!);
+    }
     visit(i, ptr);
   }
 }

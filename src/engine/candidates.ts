@@ -67,3 +67,51 @@ export function enumerateCandidates(series: readonly Series[], topology: LocaleR
   }
   return out;
 }
+
+/** Candidates screened together: one tag series against the superposition of several event series. */
+export interface ScreenGroup {
+  tag: number;
+  events: number[];
+  /** Candidate indices of the members. */
+  members: number[];
+}
+
+/**
+ * Groups per-locale candidates of each tag series by (event name, relation) into chunks of at most `size`
+ * event series and at most `maxEvents` merged events (so background does not drown a cause), in locale
+ * order so that racks and switches stay together and merged event series repeat across tag series.
+ */
+export function screenGroups(candidates: readonly Candidate[], size: number, eventCount: (id: number) => number, maxEvents: number): ScreenGroup[] {
+  const byTag = new Map<number, Candidate[]>();
+  for (const c of candidates) {
+    if (c.members.length !== 1) throw new Error('screenGroups: pooled candidates are screened individually');
+    const t = c.members[0]!.tag;
+    const list = byTag.get(t);
+    if (list) list.push(c);
+    else byTag.set(t, [c]);
+  }
+  const out: ScreenGroup[] = [];
+  for (const [tag, list] of byTag) {
+    list.sort((a, b) => cmp(a.eventName, b.eventName) || cmp(a.relation, b.relation) || cmp(a.eventLocale, b.eventLocale));
+    let g: ScreenGroup | null = null;
+    let prev: Candidate | null = null;
+    let events = 0;
+    for (const c of list) {
+      const n = eventCount(c.members[0]!.event);
+      if (!g || !prev || g.members.length >= size || events + n > maxEvents || prev.eventName !== c.eventName || prev.relation !== c.relation) {
+        g = { tag, events: [], members: [] };
+        out.push(g);
+        events = 0;
+      }
+      events += n;
+      g.events.push(c.members[0]!.event);
+      g.members.push(c.index);
+      prev = c;
+    }
+  }
+  return out;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -19,11 +19,11 @@ export function intervalStats(
   series: readonly Series[],
   candidates: readonly Candidate[],
   edges: Float64Array,
-  offsets: Float64Array,
+  shift: (i: number, set: number) => number,
+  K: number,
   range: TimeRange,
 ): Float64Array {
   const B = edges.length - 1;
-  const K = offsets.length;
   const width = intervalWidth(B, K);
   const out = new Float64Array(candidates.length * width);
   candidates.forEach((c, slot) => {
@@ -36,7 +36,7 @@ export function intervalStats(
       for (let s = 0; s <= K; s++) {
         const pairsAt = base + 1 + (s === 0 ? 0 : B);
         const matrixAt = base + 1 + 2 * B + s * B * B;
-        sweepAnchors(tag, ev, i0, i1, s === 0 ? 0 : offsets[s - 1]!, edges, (_i, ptr) => {
+        sweepAnchors(tag, ev, i0, i1, s === 0 ? null : (i) => shift(i, s), edges, (_i, ptr) => {
           let next = -1;
           for (let k = B - 1; k >= 0; k--) {
             const n = ptr[k + 1]! - ptr[k]!;

@@ -5,13 +5,13 @@
 import type { Series } from '../protocol/series-store.ts';
 import { ALL_TIME, type TimeRange } from './anchor-sweep.ts';
 import { attributeEventSeries, kernelFromExcess, type AttributionInput } from './attribution.ts';
-import { enumerateCandidates, type Candidate, type LocaleRelations } from './candidates.ts';
+import { enumerateCandidates, screenGroups, type Candidate, type LocaleRelations, type ScreenGroup } from './candidates.ts';
 import { computeExtent, correctedProbability, type ValueBinStats } from './extent.ts';
 import { intervalStats, intervalWidth } from './interval-stats.ts';
 import { fineEdges, makeLagBins } from './lag-bins.ts';
 import { excessHistogram, leadTimeQuantiles } from './lead-time.ts';
-import { resolveParams, shiftOffsets, type LearnParams } from './params.ts';
-import { coarseEdges, screenScore, screenStats, screenWidth } from './screen-stats.ts';
+import { resolveParams, anchorShift, type LearnParams } from './params.ts';
+import { addFirstLags, firstLagScore, LagBinner } from './screen-stats.ts';
 import { SIGNATURES_VERSION, type Signature, type SignaturesDoc } from './signature.ts';
 import { benjaminiHochberg } from './significance.ts';
 import { scanWindow, type ScanResult } from './window-scan.ts';
@@ -56,8 +56,9 @@ export interface PassContext {
   params: LearnParams;
   candidates: Candidate[];
   edges: Float64Array;
-  coarse: Float64Array;
-  offsets: Float64Array;
+  binner: LagBinner;
+  /** Shift of anchor i of baseline set s (1..shifts). */
+  shift: (i: number, s: number) => number;
 }
 
 export function makeContext(series: readonly Series[], topology: LocaleRelations | null, params: LearnParams): PassContext {
@@ -72,24 +73,59 @@ export function makeContext(series: readonly Series[], topology: LocaleRelations
     params,
     candidates: enumerateCandidates(series, topology, { allPairs: params.allPairs, pool: params.pool }),
     edges,
-    coarse: coarseEdges(edges, 4),
-    offsets: shiftOffsets(params),
+    binner: new LagBinner(edges),
+    shift: (i, s) => anchorShift(params, i, s),
   };
 }
 
-/** Pass 1 statistics of every candidate for anchors in `range`. */
-export function screenPass(ctx: PassContext, range: TimeRange): Float64Array {
-  return screenStats(ctx.series, ctx.candidates, ctx.coarse, [ctx.offsets[0]!, ctx.offsets[1]!], range);
+/** Pass 1 statistics (forward and backward first lags) of the given candidates for anchors in `range`. */
+export function screenPass(ctx: PassContext, candidates: readonly Candidate[], range: TimeRange): Float64Array {
+  const B = ctx.edges.length - 1;
+  const out = new Float64Array(candidates.length * 2 * B);
+  candidates.forEach((c, k) => {
+    for (const m of c.members) addFirstLags(ctx.series[m.tag]!.times, ctx.series[m.event]!.times, range, ctx.binner, out, k * 2 * B);
+  });
+  return out;
+}
+
+/** Pass 1 statistics of screening groups (tag series against merged event series). */
+export function groupScreenPass(ctx: PassContext, groups: readonly ScreenGroup[], merged: readonly Float64Array[], range: TimeRange): Float64Array {
+  const B = ctx.edges.length - 1;
+  const out = new Float64Array(groups.length * 2 * B);
+  groups.forEach((g, k) => addFirstLags(ctx.series[g.tag]!.times, merged[k]!, range, ctx.binner, out, k * 2 * B));
+  return out;
+}
+
+/** The superposed event times of each group; identical event sets share one array. */
+export function mergedEventSeries(ctx: PassContext, groups: readonly ScreenGroup[]): Float64Array[] {
+  const cache = new Map<string, Float64Array>();
+  return groups.map((g) => {
+    if (g.events.length === 1) return ctx.series[g.events[0]!]!.times;
+    const key = g.events.join(',');
+    let m = cache.get(key);
+    if (!m) {
+      const parts = g.events.map((e) => ctx.series[e]!.times);
+      m = new Float64Array(parts.reduce((n, a) => n + a.length, 0));
+      let o = 0;
+      for (const a of parts) {
+        m.set(a, o);
+        o += a.length;
+      }
+      m.sort();
+      cache.set(key, m);
+    }
+    return m;
+  });
 }
 
 /** Pass 2 statistics of the given candidates for anchors in `range`. */
 export function intervalPass(ctx: PassContext, survivors: readonly Candidate[], range: TimeRange): Float64Array {
-  return intervalStats(ctx.series, survivors, ctx.edges, ctx.offsets, range);
+  return intervalStats(ctx.series, survivors, ctx.edges, ctx.shift, ctx.params.shifts, range);
 }
 
 /** Pass 3 statistics for fixed windows, anchors in `range`. */
 export function windowPass(ctx: PassContext, plans: readonly WindowPlan[], range: TimeRange): Float64Array[] {
-  return windowStats(ctx.series, plans, ctx.offsets, range);
+  return windowStats(ctx.series, plans, ctx.shift, ctx.params.shifts, range);
 }
 
 /** Adds b into a (the merge of two slices' statistics). */
@@ -99,9 +135,13 @@ export function mergeInto(a: Float64Array, b: Float64Array): Float64Array {
   return a;
 }
 
-/** `n` consecutive ranges covering all time, split evenly between the first and last tag times. */
-export function sliceRanges(series: readonly Series[], n: number): TimeRange[] {
-  if (n <= 1) return [ALL_TIME];
+/** Time from the first to the last record of all series, µs (0 when empty). */
+export function timeSpan(series: readonly Series[]): number {
+  const [lo, hi] = timeBounds(series);
+  return hi > lo ? hi - lo : 0;
+}
+
+function timeBounds(series: readonly Series[]): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of series) {
@@ -109,6 +149,13 @@ export function sliceRanges(series: readonly Series[], n: number): TimeRange[] {
     lo = Math.min(lo, s.times[0]!);
     hi = Math.max(hi, s.times[s.times.length - 1]!);
   }
+  return [lo, hi];
+}
+
+/** `n` consecutive ranges covering all time, split evenly between the first and last record times. */
+export function sliceRanges(series: readonly Series[], n: number): TimeRange[] {
+  if (n <= 1) return [ALL_TIME];
+  const [lo, hi] = timeBounds(series);
   if (!(hi > lo)) return [ALL_TIME];
   const cuts = Array.from({ length: n - 1 }, (_, k) => lo + ((hi - lo) * (k + 1)) / n);
   return [-Infinity, ...cuts].map((from, k) => ({ from, to: k < cuts.length ? cuts[k]! : Infinity }));
@@ -135,12 +182,24 @@ export function learnSignatures(series: readonly Series[], topology: LocaleRelat
   const K = p.shifts;
   const B = ctx.edges.length - 1;
 
-  // Pass 1: screen every candidate.
-  const screen = sumOver(ranges, (r) => screenPass(ctx, r), progress, 'screen');
-  const nbCoarse = ctx.coarse.length - 1;
-  const sw = screenWidth(ctx.coarse);
-  const screenZ = ctx.candidates.map((c) => screenScore(screen, c.index * sw, nbCoarse, 2));
-  const survivors = ctx.candidates.filter((c) => screenZ[c.index]! >= p.screenZ);
+  // Pass 1: screen tag series against groups of event series, then the members of groups that pass.
+  const screenZ = new Float64Array(C);
+  const toScreen: Candidate[] = [];
+  if (p.pool || p.screenGroup <= 1) toScreen.push(...ctx.candidates);
+  else {
+    const span = timeSpan(series);
+    const groups = screenGroups(ctx.candidates, p.screenGroup, (id) => ctx.series[id]!.times.length, Math.max(1, (p.screenGroupRate * span) / 1e6));
+    const merged = mergedEventSeries(ctx, groups);
+    const groupStats = sumOver(ranges, (r) => groupScreenPass(ctx, groups, merged, r), progress, 'screen groups');
+    groups.forEach((g, k) => {
+      const z = firstLagScore(groupStats, k * 2 * B, B);
+      for (const m of g.members) screenZ[m] = z;
+      if (z >= p.screenZ) for (const m of g.members) toScreen.push(ctx.candidates[m]!);
+    });
+  }
+  const memberStats = sumOver(ranges, (r) => screenPass(ctx, toScreen, r), progress, 'screen');
+  toScreen.forEach((c, k) => (screenZ[c.index] = firstLagScore(memberStats, k * 2 * B, B)));
+  const survivors = toScreen.filter((c) => screenZ[c.index]! >= p.screenZ);
   const t1 = performance.now();
 
   // Pass 2: full lag-bin statistics and the window scan for the survivors.
@@ -175,7 +234,7 @@ export function learnSignatures(series: readonly Series[], topology: LocaleRelat
     tag: { name: c.tagName, locale: c.tagLocale },
     event: { name: c.eventName, locale: c.eventLocale },
     relation: c.relation,
-    stage: screenZ[c.index]! < p.screenZ ? 'screened-out' : 'not-significant',
+    stage: scans.has(c.index) ? 'not-significant' : 'screened-out',
     screenZ: screenZ[c.index]!,
     pValue: pValues[c.index]!,
     qValue: qValues[c.index]!,

@@ -8,14 +8,20 @@ export interface LearnParams {
   minLag: number;
   /** Log-spaced lag bins per doubling of lag. */
   binsPerOctave: number;
-  /** Unit of the anchor shifts of the local baseline: anchors at tag + k * shiftUnit * (1 + 0.137 k). */
-  shiftUnit: number;
+  /** Shortest anchor shift of the local baseline (beyond every window, so no caused event is seen). */
+  shiftMin: number;
+  /** Longest anchor shift (short against load cycles, long against tag periods). */
+  shiftMax: number;
   /** Number of shifted anchor sets forming the local baseline (even: half before, half after the tag). */
   shifts: number;
   /** Benjamini-Hochberg false discovery rate across all candidates. */
   fdr: number;
-  /** Candidates whose coarse screen is below this z score skip the full interval scan (p = 1). */
+  /** Candidates whose screen (forward vs backward first lags) is below this z score skip the scan (p = 1). */
   screenZ: number;
+  /** Event series screened together per tag series (1 = screen every candidate alone). */
+  screenGroup: number;
+  /** Most merged events per second of a screening group. */
+  screenGroupRate: number;
   /** Fewest tags followed by the event inside the window for a signature. */
   minHits: number;
   /** Credit share below which a candidate is explained away by co-travelling tags or the background. */
@@ -37,13 +43,16 @@ export interface LearnParams {
 }
 
 export const DEFAULT_PARAMS: LearnParams = {
-  horizon: 10_000_000,
+  horizon: 1_000_000,
   minLag: 10,
   binsPerOctave: 1.5,
-  shiftUnit: 2_500_000,
+  shiftMin: 1_000_000,
+  shiftMax: 15_000_000,
   shifts: 6,
   fdr: 0.05,
   screenZ: 4,
+  screenGroup: 32,
+  screenGroupRate: 4,
   minHits: 5,
   minCredit: 0.5,
   backgroundBucket: 1_000_000,
@@ -58,10 +67,12 @@ export const DEFAULT_PARAMS: LearnParams = {
 /** Defaults overridden by `p`; raises an Error naming the first bad field. */
 export function resolveParams(p: Partial<LearnParams> = {}): LearnParams {
   const r: LearnParams = { ...DEFAULT_PARAMS, ...p };
-  const positive = ['horizon', 'minLag', 'binsPerOctave', 'shiftUnit', 'backgroundBucket'] as const;
+  const positive = ['horizon', 'minLag', 'binsPerOctave', 'shiftMin', 'shiftMax', 'backgroundBucket', 'screenGroupRate'] as const;
   for (const k of positive) if (!(Number.isFinite(r[k]) && r[k] > 0)) throw new Error(`params.${k}: must be a positive number, got ${r[k]}`);
-  const counts = ['shifts', 'emIterations', 'extentBins', 'slices', 'minHits'] as const;
+  const counts = ['shifts', 'emIterations', 'extentBins', 'slices', 'minHits', 'screenGroup'] as const;
   for (const k of counts) if (!(Number.isSafeInteger(r[k]) && r[k] >= 1)) throw new Error(`params.${k}: must be a positive integer, got ${r[k]}`);
+  if (!(r.shiftMin >= r.horizon)) throw new Error(`params.shiftMin: must be at least the horizon (${r.horizon}), got ${r.shiftMin}`);
+  if (!(r.shiftMax >= r.shiftMin)) throw new Error(`params.shiftMax: must be at least shiftMin (${r.shiftMin}), got ${r.shiftMax}`);
   if (r.shifts % 2 !== 0) throw new Error(`params.shifts: must be even, got ${r.shifts}`);
   if (!(r.fdr > 0 && r.fdr < 1)) throw new Error(`params.fdr: must be in (0, 1), got ${r.fdr}`);
   if (!(r.minCredit >= 0 && r.minCredit <= 1)) throw new Error(`params.minCredit: must be in [0, 1], got ${r.minCredit}`);
@@ -69,13 +80,17 @@ export function resolveParams(p: Partial<LearnParams> = {}): LearnParams {
   return r;
 }
 
-/** Offsets of the baseline anchor sets: ±shiftUnit·k·(1 + 0.137k), k = 1..shifts/2 (irregular, no aliasing). */
-export function shiftOffsets(p: LearnParams): Float64Array {
-  const out = new Float64Array(p.shifts);
-  for (let k = 1; k <= p.shifts / 2; k++) {
-    const d = Math.round(p.shiftUnit * k * (1 + 0.137 * k));
-    out[2 * (k - 1)] = -d;
-    out[2 * (k - 1) + 1] = d;
-  }
-  return out;
+/**
+ * Shift of anchor `i` (global index in its tag series) in baseline set s = 1..shifts: a pseudo-random
+ * length in [shiftMin, shiftMax], before the tag for odd sets and after it for even ones. Random per anchor
+ * so that periodic tags do not alias; a pure function of (i, s) so that slices agree exactly.
+ */
+export function anchorShift(p: LearnParams, i: number, s: number): number {
+  let h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(s + 0x27d4eb2f, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
+  h ^= h >>> 15;
+  const u = (h >>> 0) / 4294967296;
+  const d = Math.round(p.shiftMin + (p.shiftMax - p.shiftMin) * u);
+  return s % 2 === 1 ? -d : d;
 }

@@ -1,63 +1,96 @@
-// Pass 1 (every candidate, cheap): event counts in a few coarse lag bins after each tag and after the two
-// nearest shifted anchors. Sums, so slices merge by addition; a z score decides who gets the full scan.
+// Screening (every candidate, one pointer per tag): the lag from each tag to the first event after it and
+// to the last event before it. For a tag independent of the events the two lags have the same distribution
+// (also under bursts and slow load cycles); a cause shows as an excess of short forward lags. Histograms
+// are sums, so slices merge by addition.
 
-import type { Series } from '../protocol/series-store.ts';
-import { anchorIndices, sweepAnchors, type TimeRange } from './anchor-sweep.ts';
-import type { Candidate } from './candidates.ts';
+import { anchorIndices, type TimeRange } from './anchor-sweep.ts';
+import { lowerBound } from './sorted-search.ts';
 
-/** Coarse edges: every `step`-th lag edge plus the horizon. */
-export function coarseEdges(edges: Float64Array, step: number): Float64Array {
-  const out: number[] = [];
-  for (let k = 0; k < edges.length - 1; k += step) out.push(edges[k]!);
-  out.push(edges[edges.length - 1]!);
-  return Float64Array.from(out);
-}
-
-/** Layout per candidate: [tag counts per coarse bin | baseline counts per coarse bin (sum of 2 sets)]. */
-export function screenWidth(coarse: Float64Array): number {
-  return 2 * (coarse.length - 1);
-}
-
-export function screenStats(
-  series: readonly Series[],
-  candidates: readonly Candidate[],
-  coarse: Float64Array,
-  baselineOffsets: readonly number[],
-  range: TimeRange,
-): Float64Array {
-  const nb = coarse.length - 1;
-  const width = 2 * nb;
-  const out = new Float64Array(candidates.length * width);
-  for (const c of candidates) {
-    const base = c.index * width;
-    for (const m of c.members) {
-      const tag = series[m.tag]!.times;
-      const ev = series[m.event]!.times;
-      const [i0, i1] = anchorIndices(tag, range);
-      sweepAnchors(tag, ev, i0, i1, 0, coarse, (_i, ptr) => {
-        for (let k = 0; k < nb; k++) out[base + k]! += ptr[k + 1]! - ptr[k]!;
-      });
-      for (const off of baselineOffsets) {
-        sweepAnchors(tag, ev, i0, i1, off, coarse, (_i, ptr) => {
-          for (let k = 0; k < nb; k++) out[base + nb + k]! += ptr[k + 1]! - ptr[k]!;
-        });
+/**
+ * Maps an integer lag (µs) to its bin in O(1): octave from clz32, 16 sub-steps per octave from the next
+ * bits, a table lookup giving the lowest possible bin, then at most a few comparisons against the edges.
+ */
+export class LagBinner {
+  readonly bins: number;
+  readonly horizon: number;
+  private readonly table: Int32Array;
+  constructor(readonly edges: Float64Array) {
+    this.bins = edges.length - 1;
+    this.horizon = edges[this.bins]!;
+    if (!(this.horizon < 2 ** 31)) throw new Error(`horizon: must be below 2^31 µs (~35 min), got ${this.horizon}`);
+    this.table = new Int32Array(32 * 16);
+    for (let oct = 0; oct < 32; oct++) {
+      for (let sub = 0; sub < 16; sub++) {
+        // Smallest lag with this (octave, sub-step) key.
+        const lo = oct < 4 ? (oct === 0 ? 0 : (1 << oct) + ((sub << oct) >>> 4)) : 2 ** oct + sub * 2 ** (oct - 4);
+        let k = 0;
+        while (k < this.bins - 1 && lo >= edges[k + 1]!) k++;
+        this.table[oct * 16 + sub] = k;
       }
     }
   }
-  return out;
+  /** Bin of an integer lag in [0, horizon). */
+  bin(lag: number): number {
+    const x = lag | 0;
+    const oct = 31 - Math.clz32(x);
+    const sub = oct >= 4 ? (x >>> (oct - 4)) & 15 : oct > 0 ? ((x - (1 << oct)) << 4) >>> oct : 0;
+    let k = this.table[(oct < 0 ? 0 : oct) * 16 + sub]!;
+    const e = this.edges;
+    const last = this.bins - 1;
+    while (k < last && lag >= e[k + 1]!) k++;
+    return k;
+  }
 }
 
-/** Largest z over coarse intervals of tag counts against the baseline mean (Poisson, baseline noise included). */
-export function screenScore(stats: Float64Array, offset: number, nb: number, baselineSets: number): number {
+/** Adds forward first-lag counts to out[at .. at+B) and backward last-lag counts to out[at+B .. at+2B). */
+export function addFirstLags(tagTimes: Float64Array, eventTimes: Float64Array, range: TimeRange, binner: LagBinner, out: Float64Array, at: number): void {
+  const [i0, i1] = anchorIndices(tagTimes, range);
+  const n = eventTimes.length;
+  if (i0 >= i1 || n === 0) return;
+  const B = binner.bins;
+  const horizon = binner.horizon;
+  let p = lowerBound(eventTimes, tagTimes[i0]!);
+  for (let i = i0; i < i1; i++) {
+    const t = tagTimes[i]!;
+    // Gallop p to the first event >= t.
+    if (p < n && eventTimes[p]! < t) {
+      let step = 1;
+      let lo = p + 1;
+      let hi = p + 1;
+      while (hi < n && eventTimes[hi]! < t) {
+        lo = hi + 1;
+        step *= 2;
+        hi = lo + step;
+      }
+      if (hi > n) hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (eventTimes[mid]! < t) lo = mid + 1;
+        else hi = mid;
+      }
+      p = lo;
+    }
+    if (p < n) {
+      const lag = eventTimes[p]! - t;
+      if (lag < horizon) out[at + binner.bin(lag)]!++;
+    }
+    if (p > 0) {
+      const lag = t - eventTimes[p - 1]!;
+      if (lag < horizon) out[at + B + binner.bin(lag)]!++;
+    }
+  }
+}
+
+/** Largest z over lag-bin intervals of forward against backward counts (two-sample Poisson). */
+export function firstLagScore(stats: Float64Array, at: number, B: number): number {
   let best = 0;
-  for (let i = 0; i < nb; i++) {
-    let o = 0;
+  for (let i = 0; i < B; i++) {
+    let f = 0;
     let b = 0;
-    for (let j = i; j < nb; j++) {
-      o += stats[offset + j]!;
-      b += stats[offset + nb + j]!;
-      const e = b / baselineSets;
-      const z = (o - e) / Math.sqrt(e * (1 + 1 / baselineSets) + 1);
+    for (let j = i; j < B; j++) {
+      f += stats[at + j]!;
+      b += stats[at + B + j]!;
+      const z = (f - b) / Math.sqrt(f + b + 1);
       if (z > best) best = z;
     }
   }

@@ -49,13 +49,16 @@ export interface HitTest {
   p: number;
 }
 
-/** Tests h hits of n tags against the shifted sets' hit counts (each also out of n anchors). */
-export function hitTest(h: number, n: number, shiftedHits: readonly number[]): HitTest {
+/**
+ * Tests h hits of n tags against the shifted sets' hit counts (each also out of n anchors). With
+ * `dispersion` false the overdispersion factor is 1 (a stable score for choosing among windows).
+ */
+export function hitTest(h: number, n: number, shiftedHits: readonly number[], withDispersion = true): HitTest {
   const K = shiftedHits.length;
   const { mean, variance } = meanVar(shiftedHits);
   const baseline = Math.min(1 - 1e-12, Math.max(mean, 0.5 / K) / n);
   const binomialVar = n * baseline * (1 - baseline);
-  const dispersion = Math.max(1, binomialVar > 0 ? variance / binomialVar : 1);
+  const dispersion = withDispersion ? Math.max(1, binomialVar > 0 ? variance / binomialVar : 1) : 1;
   const g = binomialG(h, n, baseline) / (dispersion * (1 + 1 / K));
   return { baseline, dispersion, g, p: pFromG(g) };
 }

@@ -1,6 +1,6 @@
-// The window scan over merged pass-2 statistics: every bin interval [i..j] is tested (tag hits against the
-// shifted anchor sets); the best-scoring interval becomes the window [t1, td], and its p-value carries a
-// Bonferroni factor for the number of intervals scanned.
+// The window scan over merged pass-2 statistics: every bin interval [i..j] is scored (tag hits against the
+// shifted anchor sets, binomial likelihood ratio); the best interval becomes the window [t1, td]. Its
+// p-value adds the shifted sets' overdispersion and a Bonferroni factor for the intervals scanned.
 
 import { intervalHits } from './interval-stats.ts';
 import { hitTest, type HitTest } from './significance.ts';
@@ -28,10 +28,13 @@ export function scanWindow(stats: Float64Array, at: number, B: number, K: number
       const h = intervalHits(stats, at, B, 0, i, j);
       if (h < minHits) continue;
       for (let s = 0; s < K; s++) shifted[s] = intervalHits(stats, at, B, s + 1, i, j);
-      const test = hitTest(h, n, shifted);
+      const test = hitTest(h, n, shifted, false);
       if (!best || test.g > best.test.g) best = { i, j, anchors: n, hits: h, test, pValue: 1 };
     }
   }
-  if (best) best.pValue = Math.min(1, best.test.p * intervals);
+  if (!best) return null;
+  for (let s = 0; s < K; s++) shifted[s] = intervalHits(stats, at, B, s + 1, best.i, best.j);
+  best.test = hitTest(best.hits, n, shifted, true);
+  best.pValue = Math.min(1, best.test.p * intervals);
   return best;
 }

@@ -49,8 +49,7 @@ export function quantileEdges(values: Float64Array, bins: number): Float64Array 
   return Float64Array.from(edges);
 }
 
-export function windowStats(series: readonly Series[], plans: readonly WindowPlan[], offsets: Float64Array, range: TimeRange): Float64Array[] {
-  const K = offsets.length;
+export function windowStats(series: readonly Series[], plans: readonly WindowPlan[], shift: (i: number, set: number) => number, K: number, range: TimeRange): Float64Array[] {
   return plans.map((plan) => {
     const L = windowLayout(plan, K);
     const out = new Float64Array(L.width);
@@ -61,13 +60,18 @@ export function windowStats(series: readonly Series[], plans: readonly WindowPla
       if (i0 >= i1) continue;
       out[L.anchors]! += i1 - i0;
       for (let s = 0; s <= K; s++) {
-        const off = s === 0 ? 0 : offsets[s - 1]!;
-        let p = lowerBound(ev.times, tag.times[i0]! + off + plan.start);
+        let p = lowerBound(ev.times, tag.times[i0]! + plan.start);
         let q = p;
         for (let i = i0; i < i1; i++) {
-          const a = tag.times[i]! + off;
-          p = advance(ev.times, p, a + plan.start);
-          q = advance(ev.times, Math.max(p, q), a + plan.end);
+          let a = tag.times[i]!;
+          if (s === 0) {
+            p = advance(ev.times, p, a + plan.start);
+            q = advance(ev.times, Math.max(p, q), a + plan.end);
+          } else {
+            a += shift(i, s);
+            p = lowerBound(ev.times, a + plan.start);
+            q = advance(ev.times, p, a + plan.end);
+          }
           if (s === 0) {
             const vb = valueBin(plan.valueEdges, tag.values[i]!);
             out[L.value + 4 * vb]!++;
