@@ -106,24 +106,47 @@ function isGzip(b: Uint8Array): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
-/** Decompressed chunks of a file; `onRaw(bytes)` reports raw bytes read so far. */
+/**
+ * Decompressed chunks of a file; `onRaw(bytes)` reports raw bytes read so far. A plain file is read into two
+ * reused buffers (the next read runs while the consumer parses the current chunk, which it must not keep).
+ */
 async function* fileChunks(path: string, chunkSize: number, onRaw: (bytes: number) => void): AsyncGenerator<Buffer> {
-  const head = Buffer.alloc(2);
   const fh = await open(path, 'r');
-  let headBytes: number;
+  let closed = false;
   try {
-    headBytes = (await fh.read(head, 0, 2, 0)).bytesRead;
-  } finally {
-    await fh.close();
-  }
-  const raw = createReadStream(path, { highWaterMark: chunkSize });
-  if (!isGzip(head.subarray(0, headBytes))) {
-    for await (const chunk of raw) {
-      onRaw(raw.bytesRead);
-      yield chunk as Buffer;
+    const head = Buffer.alloc(2);
+    const headBytes = (await fh.read(head, 0, 2, 0)).bytesRead;
+    if (isGzip(head.subarray(0, headBytes))) {
+      await fh.close();
+      closed = true;
+      yield* gunzipChunks(path, chunkSize, onRaw);
+      return;
     }
-    return;
+    const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
+    let which = 0;
+    let total = 0;
+    let pending = fh.read(buffers[0]!, 0, chunkSize, 0);
+    try {
+      for (;;) {
+        const { bytesRead } = await pending;
+        if (bytesRead === 0) break;
+        const current = buffers[which]!;
+        total += bytesRead;
+        which ^= 1;
+        pending = fh.read(buffers[which]!, 0, chunkSize, total);
+        onRaw(total);
+        yield current.subarray(0, bytesRead);
+      }
+    } finally {
+      await pending.catch(() => {});
+    }
+  } finally {
+    if (!closed) await fh.close();
   }
+}
+
+async function* gunzipChunks(path: string, chunkSize: number, onRaw: (bytes: number) => void): AsyncGenerator<Buffer> {
+  const raw = createReadStream(path, { highWaterMark: chunkSize });
   const gunzip = createGunzip({ chunkSize: Math.max(chunkSize >> 2, 1 << 14) });
   pipeline(raw, gunzip, () => {});
   try {

@@ -13,6 +13,10 @@ import type { SmartRecord } from '../../src/protocol/record.ts';
 const n = Number(process.argv[2] ?? 10_000_000);
 const format = (process.argv[3] ?? 'csv') as RecordFormat;
 const gzip = process.argv[4] === '1';
+const cpuSeconds = (since: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1e6;
+};
 const dir = mkdtempSync(join(tmpdir(), 'smarttags-bench-'));
 const path = join(dir, `records.${format === 'jsonl' ? 'jsonl' : 'csv'}${gzip ? '.gz' : ''}`);
 
@@ -32,6 +36,7 @@ try {
   const r: SmartRecord = { time: 0, locale: '', kind: 'tag', name: '', value: 1 };
   let t = 1_764_000_000_000_000;
   const t0 = performance.now();
+  const w0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     t += Math.floor(rand() * 20);
     const event = format !== 'csv4' && rand() < 0.3;
@@ -44,17 +49,20 @@ try {
   }
   await w.close();
   const writeS = (performance.now() - t0) / 1000;
+  const writeCpu = cpuSeconds(w0);
   const bytes = statSync(path).size;
-  console.log(`write ${format}${gzip ? '.gz' : ''}: ${n} records, ${(bytes / 1e6).toFixed(0)} MB (${(bytes / n).toFixed(1)} B/record) in ${writeS.toFixed(2)} s = ${(n / writeS / 1e6).toFixed(2)} M records/s`);
+  console.log(`write ${format}${gzip ? '.gz' : ''}: ${n} records, ${(bytes / 1e6).toFixed(0)} MB (${(bytes / n).toFixed(1)} B/record) in ${writeS.toFixed(2)} s = ${(n / writeS / 1e6).toFixed(2)} M records/s (incl. generating them; ${writeCpu.toFixed(2)} CPU s = ${(n / writeCpu / 1e6).toFixed(2)} M records per CPU s)`);
 
   const spec = format === 'csv4' ? `tag:${path}` : path;
   globalThis.gc?.();
   const before = process.memoryUsage();
   const t1 = performance.now();
+  const r0 = process.cpuUsage();
   const res = await readRecordFiles([spec]);
   const readS = (performance.now() - t1) / 1000;
+  const readCpu = cpuSeconds(r0);
   const after = process.memoryUsage();
-  console.log(`read: ${res.accepted} accepted, ${res.rejected} rejected, ${res.store.keys.length} series in ${readS.toFixed(2)} s = ${(res.accepted / readS / 1e6).toFixed(2)} M records/s, ${(bytes / readS / 1e6).toFixed(0)} MB/s`);
+  console.log(`read: ${res.accepted} accepted, ${res.rejected} rejected, ${res.store.keys.length} series in ${readS.toFixed(2)} s = ${(res.accepted / readS / 1e6).toFixed(2)} M records/s, ${(bytes / readS / 1e6).toFixed(0)} MB/s (${readCpu.toFixed(2)} CPU s = ${(n / readCpu / 1e6).toFixed(2)} M records per CPU s)`);
   const perRecord = (a: number, b: number) => ((b - a) / res.accepted).toFixed(1);
   console.log(`memory after read: rss +${perRecord(before.rss, after.rss)} B/record, arrayBuffers +${perRecord(before.arrayBuffers, after.arrayBuffers)} B/record, heap +${perRecord(before.heapUsed, after.heapUsed)} B/record`);
   const t2 = performance.now();

@@ -29,3 +29,44 @@ test('record validation names the offending field', () => {
   assert.equal(recordProblem({ ...ok, name: 'a\nb' })?.field, 'name');
   assert.equal(recordProblem({ ...ok, value: NaN })?.field, 'value');
 });
+
+test('series store: large series across chunks, disorder at a chunk boundary, finish twice, append after finish', () => {
+  const s = new SeriesStore();
+  const a = s.seriesId('tag', 'A', 'h1');
+  const b = s.seriesId('event', 'B', 'h2');
+  const n = 200_000;
+  for (let i = 0; i < n; i++) {
+    s.append(a, i, i % 13);
+    if (i % 4 === 0) s.append(b, n - i, i);
+  }
+  // the only out-of-order record of A comes last, many chunks later
+  s.append(a, 5.5, -1);
+  let series = s.finish();
+  assert.equal(s.size, n + n / 4 + 1);
+  const A = series[a]!;
+  assert.equal(A.times.length, n + 1);
+  assert.deepEqual([...A.times.subarray(4, 8)], [4, 5, 5.5, 6]);
+  assert.equal(A.values[6], -1);
+  assert.equal(A.values[n], (n - 1) % 13);
+  const B = series[b]!;
+  assert.equal(B.times.length, n / 4);
+  assert.ok(B.times.every((t, i) => i === 0 || B.times[i - 1]! <= t));
+  assert.equal(B.values[0], n - 4);
+  // finishing again gives the same content; appending afterwards extends it, keeping order checks
+  series = s.finish();
+  assert.equal(series[a]!.times.length, n + 1);
+  s.append(a, 1.5, 42);
+  s.append(a, n + 10, 43);
+  series = s.finish();
+  const A2 = series[a]!;
+  assert.equal(A2.times.length, n + 3);
+  assert.deepEqual([...A2.times.subarray(0, 4)], [0, 1, 1.5, 2]);
+  assert.equal(A2.values[2], 42);
+  assert.equal(A2.times[n + 2], n + 10);
+  assert.equal(s.size, n + n / 4 + 3);
+  // a record older than its predecessor that starts a new chunk (the first chunk holds 16 records)
+  const c = s.seriesId('tag', 'C', 'h3');
+  for (let i = 0; i < 16; i++) s.append(c, 100 + i, i);
+  s.append(c, 50, 99);
+  assert.deepEqual([...s.finish()[c]!.times.subarray(0, 2)], [50, 100]);
+});
