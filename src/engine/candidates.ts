@@ -2,10 +2,22 @@
 // topology relates, and grouping into type-level candidates pooled across locales (`--pool`).
 
 import type { Series } from '../protocol/series-store.ts';
+import { relationLabel, type Topology } from '../protocol/topology.ts';
 
 /** Relates two locales: "same", "1-hop", ... or null when they cannot interact. */
 export interface LocaleRelations {
   relation(tagLocale: string, eventLocale: string): string | null;
+}
+
+/** Relations from the protocol topology: locales at most maxHops apart. */
+export function topologyRelations(topology: Topology, maxHops: number): LocaleRelations {
+  if (!(Number.isSafeInteger(maxHops) && maxHops >= 0)) throw new Error(`maxHops: must be a non-negative integer, got ${maxHops}`);
+  return {
+    relation(tagLocale, eventLocale) {
+      const h = topology.hops(tagLocale, eventLocale);
+      return h <= maxHops ? relationLabel(h) : null;
+    },
+  };
 }
 
 export interface Candidate {
