@@ -5,8 +5,8 @@
 import type { SeriesKey } from '../protocol/series-store.ts';
 import type { Kind } from '../protocol/record.ts';
 import { Rng } from './rng.ts';
-import { CausalApp, LoadCycle, PointProcess, type Source, type ValueRange } from './sources.ts';
-import { appLocale, HopDistances, hostId, hostPort, leafSpine, relationName, spinePort, uplinkPort, type TopologyDoc } from './topology.ts';
+import { CausalApp, Episodes, LoadCycle, PointProcess, type Source, type ValueRange } from './sources.ts';
+import { appLocale, HopDistances, hostId, hostPort, leafId, leafSpine, relationName, spinePort, uplinkPort, type TopologyDoc } from './topology.ts';
 import { lagQuantile } from './lag-quantiles.ts';
 import { TRUTH_VERSION, type TruthDecoy, type TruthDoc, type TruthPair } from './truth.ts';
 
@@ -56,6 +56,9 @@ const DEFAULTS: Record<ScenarioName, Omit<ResolvedOptions, 'scenario' | 'seed' |
 
 type Target = 'host-port' | 'uplink' | 'spine-port';
 
+/** Rack congestion episodes: mean ON and OFF durations, µs. */
+const EPISODE = { meanOnUs: 3e6, meanOffUs: 90e6 };
+
 /** What an application of each kind looks like (tag names after the paper's MemCached and DML cases). */
 interface AppKind {
   kind: string;
@@ -83,7 +86,7 @@ const APP_KINDS: AppKind[] = [
 /** Background event processes on every switch port: name, ON-OFF rates (per second), values. */
 const BACKGROUND: { name: string; offRate: number; onRate: number; meanOnS: number; meanOffS: number; values: ValueRange }[] = [
   { name: 'drop', offRate: 0.05, onRate: 3, meanOnS: 2, meanOffS: 60, values: { lo: 1, hi: 20 } },
-  { name: 'ecn_mark', offRate: 0.2, onRate: 4, meanOnS: 1, meanOffS: 40, values: { lo: 1, hi: 50 } },
+  { name: 'ecn_mark', offRate: 0.5, onRate: 10, meanOnS: 1, meanOffS: 40, values: { lo: 1, hi: 50 } },
   { name: 'backlog', offRate: 0.1, onRate: 5, meanOnS: 1, meanOffS: 50, values: { lo: 16, hi: 512 } },
 ];
 
@@ -132,6 +135,10 @@ export function planScenario(options: ScenarioOptions): ScenarioPlan {
   const hops = new HopDistances(topology);
   const layout = new Rng(o.seed, 'layout');
   const cycle = new LoadCycle(0.5, o.scenario === 'bench' ? 600e6 : 300e6, layout.uniform(0, 2 * Math.PI));
+  // Rack congestion episodes: while one lasts, every port of the leaf and the bursty tags of the rack's
+  // hosts are ON together -- a hidden common cause that correlates noise tags with drops.
+  const episodes = Array.from({ length: o.leaves }, (_, l) => new Episodes(new Rng(o.seed, `episodes:${l}`), EPISODE.meanOnUs, EPISODE.meanOffUs));
+  const rackOf = (host: number) => Math.floor(host / o.hostsPerLeaf);
   const sources: Source[] = [];
   const pairs: TruthPair[] = [];
   const decoys: TruthDecoy[] = [];
@@ -209,22 +216,23 @@ export function planScenario(options: ScenarioOptions): ScenarioPlan {
     // Noise tags: one load-modulated Poisson, one bursty (ON-OFF) series per application.
     const [steady, bursty] = kind.noise;
     sources.push(PointProcess.poisson(new Rng(o.seed, `noise:${a}:0`), sid('tag', steady, tagLocale), rng.uniform(1, 4), cycle, { lo: 1, hi: 100 }));
-    sources.push(new PointProcess(new Rng(o.seed, `noise:${a}:1`), sid('tag', bursty, tagLocale), { offRate: 0.2, onRate: 8, meanOnUs: 1e6, meanOffUs: 30e6 }, cycle, { lo: 1, hi: 50 }));
+    sources.push(new PointProcess(new Rng(o.seed, `noise:${a}:1`), sid('tag', bursty, tagLocale), { offRate: 0.2, onRate: 8, meanOnUs: 1e6, meanOffUs: 30e6 }, cycle, { lo: 1, hi: 50 }, episodes[leaf]));
     decoys.push({ tag: { name: steady, locale: tagLocale }, role: 'noise' }, { tag: { name: bursty, locale: tagLocale }, role: 'noise' });
   }
 
   // Host-level tags (CPU pressure, bursty) on every host that runs an application.
   for (const h of [...hostsWithApps].sort((x, y) => x - y)) {
-    sources.push(new PointProcess(new Rng(o.seed, `host:${h}`), sid('tag', 'cpu_high', hostId(h)), { offRate: 0.02, onRate: 2, meanOnUs: 5e6, meanOffUs: 60e6 }, cycle, { lo: 80, hi: 100 }));
+    sources.push(new PointProcess(new Rng(o.seed, `host:${h}`), sid('tag', 'cpu_high', hostId(h)), { offRate: 0.02, onRate: 2, meanOnUs: 5e6, meanOffUs: 60e6 }, cycle, { lo: 80, hi: 100 }, episodes[rackOf(h)]));
     decoys.push({ tag: { name: 'cpu_high', locale: hostId(h) }, role: 'host' });
   }
 
   // Bursty, load-modulated background events on every switch port (including the causal ones).
   const ports = Object.keys(topology.locales).filter((l) => l.includes(':'));
+  const leafNumber = new Map(Array.from({ length: o.leaves }, (_, l) => [leafId(l), l] as const));
   for (const port of ports) {
     for (const b of BACKGROUND) {
       const rate = { offRate: b.offRate, onRate: b.onRate, meanOnUs: b.meanOnS * 1e6, meanOffUs: b.meanOffS * 1e6 };
-      sources.push(new PointProcess(new Rng(o.seed, `bg:${port}:${b.name}`), sid('event', b.name, port), rate, cycle, b.values));
+      sources.push(new PointProcess(new Rng(o.seed, `bg:${port}:${b.name}`), sid('event', b.name, port), rate, cycle, b.values, leafNumber.has(topology.locales[port]!) ? episodes[leafNumber.get(topology.locales[port]!)!] : null));
     }
   }
 
@@ -234,7 +242,7 @@ export function planScenario(options: ScenarioOptions): ScenarioPlan {
   const truth: TruthDoc = {
     version: TRUTH_VERSION,
     scenario: o.scenario,
-    params: { ...o, loadCycle: { amplitude: cycle.amplitude, periodUs: cycle.periodUs, phase: cycle.phase }, expectedRecords: Math.round((expectedRate * o.durationUs) / 1e6), scoring: POOLED_SCORING_NOTE },
+    params: { ...o, loadCycle: { amplitude: cycle.amplitude, periodUs: cycle.periodUs, phase: cycle.phase }, rackEpisodes: EPISODE, expectedRecords: Math.round((expectedRate * o.durationUs) / 1e6), scoring: POOLED_SCORING_NOTE },
     pairs,
     decoys,
   };

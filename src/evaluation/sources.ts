@@ -50,7 +50,41 @@ export interface Burstiness {
   meanOffUs: number;
 }
 
-/** A load-modulated Poisson or ON-OFF process: noise tags and background events. */
+/** A shared ON-OFF timeline, e.g. a rack's congestion episodes, that several processes follow at once. */
+export class Episodes {
+  /** Switch instants, ascending; the first one turns the episode ON. */
+  private readonly switches: number[] = [];
+
+  constructor(
+    private readonly rng: Rng,
+    readonly meanOnUs: number,
+    readonly meanOffUs: number,
+  ) {}
+
+  get onShare(): number {
+    return this.meanOnUs / (this.meanOnUs + this.meanOffUs);
+  }
+
+  /** State at t and the next switch after t. */
+  at(t: number): { on: boolean; until: number } {
+    const sw = this.switches;
+    while (sw.length === 0 || sw[sw.length - 1]! <= t) {
+      const last = sw.length === 0 ? 0 : sw[sw.length - 1]!;
+      sw.push(last + this.rng.exp(1 / (sw.length % 2 === 0 ? this.meanOffUs : this.meanOnUs)));
+    }
+    let lo = 0;
+    let hi = sw.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sw[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return { on: lo % 2 === 1, until: sw[lo]! };
+  }
+}
+
+/** A load-modulated Poisson or ON-OFF process (noise tags, background events). It is ON during its own
+ *  bursts and during the shared episodes it follows, if any. */
 export class PointProcess implements Source {
   readonly maxBack = 0;
   private next: number;
@@ -63,6 +97,7 @@ export class PointProcess implements Source {
     private readonly rate: Burstiness,
     private readonly cycle: LoadCycle | null,
     private readonly values: ValueRange,
+    private readonly episodes: Episodes | null = null,
   ) {
     this.switchAt = rng.exp(1 / rate.meanOffUs);
     this.next = this.candidate(0);
@@ -74,21 +109,25 @@ export class PointProcess implements Source {
 
   expectedRate(): number {
     const { offRate, onRate, meanOnUs, meanOffUs } = this.rate;
-    return (offRate * meanOffUs + onRate * meanOnUs) / (meanOnUs + meanOffUs);
-  }
-
-  private peakRate(): number {
-    return (this.on ? this.rate.onRate : this.rate.offRate) * (this.cycle?.peak ?? 1);
+    const own = meanOnUs / (meanOnUs + meanOffUs);
+    const onShare = 1 - (1 - own) * (1 - (this.episodes?.onShare ?? 0));
+    return offRate + (onRate - offRate) * onShare;
   }
 
   /** Next candidate after t, crossing ON/OFF switches (exponential waits are memoryless). */
   private candidate(t: number): number {
+    const peak = this.cycle?.peak ?? 1;
     for (;;) {
-      const c = t + this.rng.exp(this.peakRate() / 1e6);
-      if (c < this.switchAt) return c;
-      t = this.switchAt;
-      this.on = !this.on;
-      this.switchAt = t + this.rng.exp(1 / (this.on ? this.rate.meanOnUs : this.rate.meanOffUs));
+      const shared = this.episodes?.at(t);
+      const on = this.on || (shared?.on ?? false);
+      const boundary = Math.min(this.switchAt, shared?.until ?? Infinity);
+      const c = t + this.rng.exp(((on ? this.rate.onRate : this.rate.offRate) * peak) / 1e6);
+      if (c < boundary) return c;
+      t = boundary;
+      if (boundary === this.switchAt) {
+        this.on = !this.on;
+        this.switchAt = t + this.rng.exp(1 / (this.on ? this.rate.meanOnUs : this.rate.meanOffUs));
+      }
     }
   }
 
