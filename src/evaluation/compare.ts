@@ -2,12 +2,13 @@
 // seeded scenarios, generated in memory: one scored row per (scenario, seed, method, td).
 
 import type { Series } from '../protocol/series-store.ts';
+import { topologyRelations } from '../engine/candidates.ts';
 import { crudeSignatures } from '../engine/crude.ts';
 import { learnSignatures } from '../engine/learn.ts';
 import type { SignaturesDoc } from '../engine/signature.ts';
 import { scoreSignatures, median, type Score } from './score.ts';
 import { synthesize, type ScenarioName } from './synthesize.ts';
-import { TopologyRelations, type TopologyDoc } from './topology.ts';
+import { DEFAULT_MAX_HOPS, Topology } from '../protocol/topology.ts';
 
 export type Method = { kind: 'crude'; td: number; threshold?: number } | { kind: 'learn' };
 
@@ -47,11 +48,9 @@ export interface CompareSummary {
   meanMillis: number;
 }
 
-export const DEFAULT_MAX_HOPS = 2;
-
 /** Runs one method on a scenario's series; returns its signatures. */
-export function runMethod(method: Method, series: readonly Series[], topology: TopologyDoc, maxHops = DEFAULT_MAX_HOPS): SignaturesDoc {
-  const relations = new TopologyRelations(topology, maxHops);
+export function runMethod(method: Method, series: readonly Series[], topology: Topology, maxHops = DEFAULT_MAX_HOPS): SignaturesDoc {
+  const relations = topologyRelations(topology, maxHops);
   return method.kind === 'crude' ? crudeSignatures(series, relations, { td: method.td, threshold: method.threshold }) : learnSignatures(series, relations).doc;
 }
 
@@ -65,9 +64,10 @@ export function compareMethods(o: CompareOptions): CompareRow[] {
     for (const seed of o.seeds) {
       const s = synthesize({ scenario, seed, apps: o.apps, durationUs: o.durationUs });
       const series = s.fillStore().finish();
+      const graph = Topology.fromDoc(s.topology, `${scenario} seed ${seed}`);
       for (const m of o.methods) {
         const started = performance.now();
-        const doc = runMethod(m, series, s.topology, o.maxHops);
+        const doc = runMethod(m, series, graph, o.maxHops);
         const row: CompareRow = { scenario, seed, method: methodLabel(m), td: m.kind === 'crude' ? m.td : null, millis: performance.now() - started, score: scoreSignatures(doc, s.truth) };
         rows.push(row);
         o.onRow?.(row);

@@ -6,7 +6,8 @@ import type { SeriesKey } from '../protocol/series-store.ts';
 import type { Kind } from '../protocol/record.ts';
 import { Rng } from './rng.ts';
 import { CausalApp, Episodes, LoadCycle, PointProcess, type Source, type ValueRange } from './sources.ts';
-import { appLocale, HopDistances, hostId, hostPort, leafId, leafSpine, relationName, spinePort, uplinkPort, type TopologyDoc } from './topology.ts';
+import { relationLabel, Topology } from '../protocol/topology.ts';
+import { appLocale, hostId, hostPort, leafId, leafSpine, spinePort, uplinkPort, type LeafSpineDoc } from './topology.ts';
 import { lagQuantile } from './lag-quantiles.ts';
 import { TRUTH_VERSION, type TruthDecoy, type TruthDoc, type TruthPair } from './truth.ts';
 
@@ -35,7 +36,7 @@ export interface ResolvedOptions extends Required<Omit<ScenarioOptions, 'records
 
 export interface ScenarioPlan {
   options: ResolvedOptions;
-  topology: TopologyDoc;
+  topology: LeafSpineDoc;
   truth: TruthDoc;
   /** Series index -> key; sources emit series indices. */
   series: SeriesKey[];
@@ -132,7 +133,6 @@ export function planScenario(options: ScenarioOptions): ScenarioPlan {
     }
     return i;
   };
-  const hops = new HopDistances(topology);
   const layout = new Rng(o.seed, 'layout');
   const cycle = new LoadCycle(0.5, o.scenario === 'bench' ? 600e6 : 300e6, layout.uniform(0, 2 * Math.PI));
   // Rack congestion episodes: while one lasts, every port of the leaf and the bursty tags of the rack's
@@ -205,7 +205,7 @@ export function planScenario(options: ScenarioOptions): ScenarioPlan {
         app,
         tag: { name: kind.tag, locale: tagLocale },
         event: { name: kind.event, locale: eventLocale },
-        relation: relationName(hops.between(tagLocale, eventLocale)) ?? 'unrelated',
+        relation: '',
         probability: meanP,
         leadTime: { min: lagQuantile(0, lag), p05: lagQuantile(0.05, lag), p50: lag.medianUs, p95: lagQuantile(0.95, lag), max: lagQuantile(1, lag) },
         window: { start: lagQuantile(0, lag), end: lagQuantile(1, lag) },
@@ -236,6 +236,8 @@ export function planScenario(options: ScenarioOptions): ScenarioPlan {
     }
   }
 
+  const graph = Topology.fromDoc(topology, 'generated topology');
+  for (const p of pairs) p.relation = relationLabel(graph.hops(p.tag.locale, p.event.locale));
   const expectedRate = sources.reduce((s, src) => s + src.expectedRate(), 0);
   if (o.records !== null) o.durationUs = Math.max(1e6, Math.round((o.records / expectedRate) * 1e6));
   cycle.periodUs = o.durationUs / Math.max(1, Math.round(o.durationUs / cycle.periodUs));

@@ -5,7 +5,7 @@
 import type { SmartRecord } from '../protocol/record.ts';
 import { SeriesStore, type SeriesKey } from '../protocol/series-store.ts';
 import { planScenario, type ResolvedOptions, type ScenarioOptions, type ScenarioPlan } from './scenario.ts';
-import type { TopologyDoc } from './topology.ts';
+import type { LeafSpineDoc } from './topology.ts';
 import type { TruthDoc } from './truth.ts';
 
 export { SCENARIOS, type ScenarioName, type ScenarioOptions } from './scenario.ts';
@@ -24,7 +24,7 @@ const SORT_INDEX_BITS = 21;
 
 export class Scenario {
   readonly options: ResolvedOptions;
-  readonly topology: TopologyDoc;
+  readonly topology: LeafSpineDoc;
   readonly truth: TruthDoc;
   readonly series: readonly SeriesKey[];
   /** Expected number of records (the realised count differs by sampling noise). */

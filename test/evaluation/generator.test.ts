@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize, type RecordChunk } from '../../src/evaluation/synthesize.ts';
 import { writeScenario } from '../../src/evaluation/write-scenario.ts';
-import { HopDistances, readTopology } from '../../src/evaluation/topology.ts';
+import { Topology } from '../../src/protocol/topology.ts';
 import { readTruth } from '../../src/evaluation/truth.ts';
 import { readRecordFiles } from '../../src/protocol/record-reader.ts';
 import { recordProblem } from '../../src/protocol/record.ts';
@@ -64,9 +64,9 @@ test('topology is leaf-spine and truth pairs are related 1 or 2 hops apart with 
   const ids = new Set(t.nodes.map((n) => n.id));
   for (const k of s.series) assert.ok(ids.has(t.locales[k.locale]!), `locale ${k.locale} maps to a node`);
   assert.equal(s.truth.pairs.length, 10);
-  const hops = new HopDistances(t);
+  const graph = Topology.fromDoc(t);
   for (const p of s.truth.pairs) {
-    assert.equal(p.relation, `${hops.between(p.tag.locale, p.event.locale)}-hop`);
+    assert.equal(p.relation, `${graph.hops(p.tag.locale, p.event.locale)}-hop`);
     assert.ok(['1-hop', '2-hop'].includes(p.relation));
     assert.ok(p.window.start >= 200 && p.window.end <= 300_000, `lead time within 200us..300ms: ${JSON.stringify(p.window)}`);
     assert.ok(p.window.start < p.leadTime.p05 && p.leadTime.p05 < p.leadTime.p50 && p.leadTime.p50 < p.leadTime.p95 && p.leadTime.p95 < p.window.end);
@@ -228,7 +228,7 @@ test('bench scenario streams 1000+ locales to CSV and reads back identically', a
       assert.deepEqual(back.get(key)!.times, d.times, key);
       assert.deepEqual(back.get(key)!.values, d.values, key);
     }
-    assert.deepEqual(readTopology(result.files.topology), s.topology);
+    assert.deepEqual((await Topology.load(result.files.topology)).toJSON().locales, Topology.fromDoc(s.topology).toJSON().locales);
     assert.deepEqual(readTruth(result.files.truth).pairs, s.truth.pairs);
   } finally {
     rmSync(dir, { recursive: true, force: true });

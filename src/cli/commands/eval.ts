@@ -5,12 +5,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { numberOption, parseCommandArgs, UsageError } from '../args.ts';
 import { readRecordFiles } from '../../protocol/record-reader.ts';
 import type { SignaturesDoc } from '../../engine/signature.ts';
-import { compareMethods, DEFAULT_MAX_HOPS, runMethod, summarize, type Method } from '../../evaluation/compare.ts';
+import { compareMethods, runMethod, summarize, type Method } from '../../evaluation/compare.ts';
+import { DEFAULT_MAX_HOPS, Topology } from '../../protocol/topology.ts';
 import { parseDurationUs } from '../../evaluation/duration.ts';
 import { comparisonRows, formatScore, markdownTable, table } from '../../evaluation/format.ts';
 import { scoreSignatures } from '../../evaluation/score.ts';
 import { SCENARIOS, type ScenarioName } from '../../evaluation/synthesize.ts';
-import { readTopology } from '../../evaluation/topology.ts';
 import { readTruth } from '../../evaluation/truth.ts';
 
 export const summary = 'score signatures against truth; compare the paper\'s crude fixed-td method with the learner';
@@ -99,7 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     if (v.method !== 'crude' && v.method !== 'learn') throw new UsageError(`--method: must be crude or learn, got ${JSON.stringify(v.method)}`);
     if (v.signatures) throw new UsageError('--signatures and --method exclude each other');
     if (!v.records || !v.topology) throw new UsageError(`--method needs --records and --topology\n${HELP}`);
-    const topology = readTopology(v.topology);
+    const topology = await Topology.load(v.topology);
     const read = await readRecordFiles([v.records]);
     if (read.rejected > 0) process.stderr.write(`smarttags eval: skipped ${read.rejected} malformed lines of ${v.records}; first: ${read.problems[0]?.reason ?? ''}\n`);
     const method: Method = v.method === 'crude' ? { kind: 'crude', td: durations('td', v.td ?? '10ms')[0]!, threshold } : { kind: 'learn' };
