@@ -1,11 +1,12 @@
-// A long-lived `tc -j -batch -` or `ip -j -batch -` process: one command line in, one JSON line out, so a
-// sample costs a pipe round trip (~0.1 ms) instead of a process spawn (~2.6 ms). Queries run one at a time;
-// a failed command makes the tool exit, so the next query respawns it (argv arrays only, never a shell).
+// A long-lived `tc -j -batch -` or `ip -j -batch -` process: command lines in, one JSON line out (from the
+// last, a `show`), so a sample or a change-and-verify costs a pipe round trip (~0.1 ms) instead of a process
+// spawn (~2.6 ms). Queries run one at a time; a failed command makes the tool exit, and the next query respawns
+// it (argv arrays only, never a shell).
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 interface Pending {
-  line: string;
+  lines: string[];
   resolve: (out: unknown) => void;
   reject: (err: Error) => void;
 }
@@ -26,12 +27,15 @@ export class BatchProcess {
     private readonly timeoutMs = 2000,
   ) {}
 
-  /** Runs one batch command (a line without newline) and resolves with its parsed JSON output. */
-  query(line: string): Promise<unknown> {
-    if (line.includes('\n')) return Promise.reject(new Error('batch command contains a newline'));
+  /**
+   * Runs batch commands (lines without newline) and resolves with the parsed JSON output of the last one,
+   * which must print (a `show`); the commands before it must print nothing (changes such as `class change`).
+   */
+  query(...lines: string[]): Promise<unknown> {
+    if (lines.length === 0 || lines.some((l) => l.includes('\n'))) return Promise.reject(new Error('batch commands: at least one, without newlines'));
     if (this.closed) return Promise.reject(new Error(`${this.argv[0]} batch process closed`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ line, resolve, reject });
+      this.queue.push({ lines, resolve, reject });
       this.next();
     });
   }
@@ -55,8 +59,8 @@ export class BatchProcess {
     const p = this.queue.shift()!;
     this.current = p;
     const child = this.ensureChild();
-    this.timer = setTimeout(() => this.fail(new Error(`${this.argv[0]} did not answer "${p.line}" within ${this.timeoutMs} ms`), true), this.timeoutMs);
-    child.stdin.write(p.line + '\n');
+    this.timer = setTimeout(() => this.fail(new Error(`${this.argv[0]} did not answer "${p.lines.at(-1)}" within ${this.timeoutMs} ms`), true), this.timeoutMs);
+    child.stdin.write(p.lines.join('\n') + '\n');
   }
 
   private ensureChild(): ChildProcessWithoutNullStreams {
@@ -99,7 +103,7 @@ export class BatchProcess {
       try {
         p.resolve(JSON.parse(line));
       } catch (err) {
-        p.reject(new Error(`${this.argv[0]} printed non-JSON for "${p.line}": ${(err as Error).message}`));
+        p.reject(new Error(`${this.argv[0]} printed non-JSON for "${p.lines.at(-1)}": ${(err as Error).message}`));
       }
       this.next();
     }
