@@ -30,6 +30,7 @@ export interface MemcachedCaseOptions {
   bulkBytes: number;
   bulkEveryMs: number;
   bulkShare: number;
+  congestionControl: string;
   sweeps: { jitterMs: number[]; window: number[]; pacingFactor: number[]; reactiveHoldMs: number[] };
   log: (line: string) => void;
 }
@@ -49,6 +50,7 @@ export function defaultMemcachedOptions(quick: boolean): MemcachedCaseOptions {
     bulkBytes: 4_000_000,
     bulkEveryMs: 2500,
     bulkShare: 0.2,
+    congestionControl: 'reno',
     sweeps: quick
       ? { jitterMs: [10, 30, 100], window: [1, 2], pacingFactor: [0.8, 1], reactiveHoldMs: [100] }
       : { jitterMs: [5, 10, 20, 30, 50, 100, 300], window: [1, 2, 3], pacingFactor: [0.6, 0.8, 1, 1.25], reactiveHoldMs: [50, 100, 300] },
@@ -111,9 +113,10 @@ export function memcachedModes(o: MemcachedCaseOptions): ModeSpec[] {
   ];
 }
 
-export function memcachedTopology(o: Pick<MemcachedCaseOptions, 'servers' | 'rateMbit' | 'bufferBytes' | 'bulkShare'>): TopologySpec {
+export function memcachedTopology(o: Pick<MemcachedCaseOptions, 'servers' | 'rateMbit' | 'bufferBytes' | 'bulkShare' | 'congestionControl'>): TopologySpec {
   const servers = Array.from({ length: o.servers }, (_, i) => `s${i + 1}`);
   return {
+    congestionControl: o.congestionControl,
     nodes: [{ name: 'c', kind: 'host' }, { name: 'sw', kind: 'switch' }, { name: 'b', kind: 'host' }, ...servers.map((name) => ({ name, kind: 'host' as const }))],
     links: [
       { a: 'sw', b: 'c', shapeA: { rateMbit: o.rateMbit, bufferBytes: o.bufferBytes, classes: [{ name: 'bulk', fromNodes: ['b'], share: o.bulkShare }] } },

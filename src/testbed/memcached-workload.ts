@@ -134,7 +134,10 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
       let bytes = 0;
       let next = 0;
       await Promise.all(Array.from({ length: Math.min(window, q.parts.length) }, async () => {
-        while (next < q.parts.length) bytes += await fetch(next++);
+        while (next < q.parts.length) {
+          const got = await fetch(next++);
+          bytes += got;
+        }
       }));
       const qctMs = performance.now() - t0;
       const drops = (await qdiscDrops(switchTc, cfg.switchDev, cfg.switchQueue)) - dropsBefore;

@@ -2,6 +2,7 @@
 // and TypeScript entry points of this folder run to completion with `node --import tsx`.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startProcess, stopProcess } from './exec.ts';
 import { checkName } from './names.ts';
@@ -51,4 +52,60 @@ export function runScript(topo: Topology, node: string, script: string, arg: unk
     });
   });
   return { child, done };
+}
+
+/** A long-lived script spoken to in JSON lines: each request written to stdin, each reply one stdout line. */
+export class ScriptSession {
+  private readonly lines: string[] = [];
+  private waiter: ((line: string | null) => void) | null = null;
+  private ended = false;
+  readonly run: ScriptRun;
+
+  constructor(topo: Topology, node: string, script: string, arg: unknown) {
+    this.run = runScript(topo, node, script, arg);
+    this.run.done.catch(() => undefined).finally(() => {
+      this.ended = true;
+      this.waiter?.(null);
+    });
+    createInterface({ input: this.run.child.stdout! }).on('line', (l) => {
+      if (this.waiter) {
+        const w = this.waiter;
+        this.waiter = null;
+        w(l);
+      } else this.lines.push(l);
+    });
+  }
+
+  /** The next reply line parsed as JSON; rejects if the script has exited or sends {error}. */
+  async next<T>(timeoutMs = 120_000): Promise<T> {
+    const line = this.lines.shift() ?? (this.ended ? null : await new Promise<string | null>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        resolve(null);
+      }, timeoutMs);
+      this.waiter = (l) => {
+        clearTimeout(timer);
+        resolve(l);
+      };
+    }));
+    if (line === null) {
+      const why = await this.run.done.then(() => 'exited', (e: Error) => e.message);
+      throw new Error(`script session: no reply (${this.ended ? why : `timeout ${timeoutMs} ms`})`);
+    }
+    const v = JSON.parse(line) as T & { error?: string };
+    if (v && typeof v === 'object' && typeof v.error === 'string') throw new Error(`script session: ${v.error}`);
+    return v;
+  }
+
+  async request<T>(cmd: unknown, timeoutMs?: number): Promise<T> {
+    this.run.child.stdin!.write(JSON.stringify(cmd) + '\n');
+    return this.next<T>(timeoutMs);
+  }
+
+  /** Closes stdin (the script's signal to finish) and waits for it to exit. */
+  async close(): Promise<void> {
+    this.run.child.stdin!.end();
+    await Promise.race([this.run.done.catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+    await stopProcess(this.run.child, 1000);
+  }
 }

@@ -120,10 +120,3 @@ export async function qdiscDrops(tc: TcBatch, dev: string, handle: string): Prom
   if (!q) throw new Error(`tc -n ${tc.ns}: no qdisc ${handle} on ${dev}`);
   return q.drops;
 }
-
-/** Sum of drops over all leaf qdiscs of a device except the root. */
-export async function portDrops(tc: TcBatch, dev: string): Promise<number> {
-  checkName('interface', dev, 15);
-  const stats = await tc.show<(QdiscStat & { root?: boolean })[]>(`qdisc show dev ${dev}`);
-  return stats.filter((s) => !s.root).reduce((a, s) => a + s.drops, 0);
-}

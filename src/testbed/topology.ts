@@ -43,6 +43,8 @@ export interface LinkSpec {
 export interface TopologySpec {
   nodes: NodeSpec[];
   links: LinkSpec[];
+  /** TCP congestion control for every namespace (must be in net.ipv4.tcp_allowed_congestion_control); kernel default if absent. */
+  congestionControl?: string;
 }
 
 export interface Port {
@@ -79,6 +81,7 @@ export class Topology {
       if (l.a === l.b) throw new Error(`topology: links[${i}] connects ${l.a} to itself`);
     });
     if (spec.links.length > 250) throw new Error('topology: at most 250 links');
+    if (spec.congestionControl !== undefined && !/^[a-z0-9_]{1,16}$/.test(spec.congestionControl)) throw new Error(`topology: congestionControl ${JSON.stringify(spec.congestionControl)} is not a valid name`);
   }
 
   ns(node: string): string {
@@ -124,6 +127,7 @@ export class Topology {
       await this.exec(n.name, ['ip', 'link', 'set', 'lo', 'up']);
       if (n.service) await this.exec(n.name, ['ip', 'addr', 'add', `${n.service}/32`, 'dev', 'lo']);
       if (n.kind !== 'host') await this.exec(n.name, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+      if (this.spec.congestionControl) await this.exec(n.name, ['sysctl', '-q', '-w', `net.ipv4.tcp_congestion_control=${this.spec.congestionControl}`]);
     }
     for (const [i, l] of this.spec.links.entries()) await this.buildLink(i + 1, l);
     await this.installRoutes();

@@ -1,0 +1,268 @@
+// The parameter-server case (paper 4.2) end to end: 6 workers behind a switch reach the server over two
+// routed paths; the second also carries a paced background flow. Runs no action, always-split (k workers
+// moved) and reactive reroute, and summarises iteration time, drops per iteration and background goodput.
+
+import { run, sleep } from './exec.ts';
+import { newRunPrefix } from './names.ts';
+import { ScriptSession, runScript, startDaemon, type ScriptRun } from './ns-process.ts';
+import { assertPreflight } from './preflight.ts';
+import { Registry } from './registry.ts';
+import { PolicyReroute } from './reroute.ts';
+import { dist, medianOf, round, spread, type Dist, type Spread } from './stats.ts';
+import { qdiscDrops, TcBatch } from './tc-batch.ts';
+import { Topology, type TopologySpec } from './topology.ts';
+import { IPERF_PORT } from './bulk.ts';
+
+export const PS_PORT = 7000;
+export const PS_ADDRESS = '10.255.0.1';
+
+export interface DmlCaseOptions {
+  workers: number;
+  rateMbit: number;
+  bufferBytes: number;
+  paramBytes: number;
+  gradBytes: number;
+  computeMs: number;
+  iterations: number;
+  reps: number;
+  backgroundMbit: number;
+  congestionControl: string;
+  sweeps: { splitWorkers: number[]; reactiveHoldMs: number[] };
+  log: (line: string) => void;
+}
+
+export function defaultDmlOptions(quick: boolean): DmlCaseOptions {
+  return {
+    workers: 6,
+    rateMbit: 200,
+    bufferBytes: 64_000,
+    // ResNet-18 (11.7 M float32 parameters, 47 MB) scaled from 10 Gbit/s to 200 Mbit/s, 1/50: ~1 MB.
+    paramBytes: 1_000_000,
+    gradBytes: 1_000_000,
+    computeMs: 20,
+    iterations: quick ? 30 : 100,
+    reps: quick ? 1 : 3,
+    backgroundMbit: 50,
+    congestionControl: 'reno',
+    sweeps: quick ? { splitWorkers: [2, 3], reactiveHoldMs: [100] } : { splitWorkers: [1, 2, 3], reactiveHoldMs: [50, 100, 300] },
+    log: () => undefined,
+  };
+}
+
+export interface DmlModeSpec {
+  family: string;
+  param: number | null;
+  /** Workers moved to the second path for the whole run. */
+  split: number;
+  reactive: { holdMs: number; move: number } | null;
+}
+
+export interface DmlMetrics {
+  iterationMs: Dist;
+  dropsPerIteration: number;
+  backgroundMbps: number;
+}
+
+export interface DmlModeReport extends DmlMetrics {
+  param: number | null;
+  reps: number;
+  spread: { iterationMean: Spread; dropsPerIteration: Spread; backgroundMbps: Spread };
+}
+
+export interface DmlReport {
+  case: 'dml';
+  modes: Record<string, DmlModeReport>;
+  sweeps: Record<string, DmlModeReport[]>;
+  /** Iteration times of the first repetition per configuration, for figures. */
+  samples: Record<string, number[]>;
+  params: Omit<DmlCaseOptions, 'log'>;
+  seconds: number;
+}
+
+export function dmlLabel(m: DmlModeSpec): string {
+  return m.param === null ? m.family : `${m.family}=${m.param}`;
+}
+
+export function dmlModes(o: DmlCaseOptions): DmlModeSpec[] {
+  const half = Math.floor(o.workers / 2);
+  return [
+    { family: 'none', param: null, split: 0, reactive: null },
+    ...o.sweeps.splitWorkers.map((k) => ({ family: 'split', param: k, split: k, reactive: null })),
+    ...o.sweeps.reactiveHoldMs.map((h) => ({ family: 'reactive', param: h, split: 0, reactive: { holdMs: h, move: half } })),
+  ];
+}
+
+export function dmlTopology(o: Pick<DmlCaseOptions, 'workers' | 'rateMbit' | 'bufferBytes' | 'congestionControl'>): TopologySpec {
+  const workers = Array.from({ length: o.workers }, (_, i) => `w${i + 1}`);
+  const shape = { rateMbit: o.rateMbit, bufferBytes: o.bufferBytes };
+  return {
+    congestionControl: o.congestionControl,
+    nodes: [
+      { name: 'ps', kind: 'host', service: PS_ADDRESS },
+      { name: 'sa', kind: 'switch' },
+      { name: 'r1', kind: 'router' },
+      { name: 'r2', kind: 'router' },
+      { name: 'bg', kind: 'host' },
+      ...workers.map((name) => ({ name, kind: 'host' as const })),
+    ],
+    links: [
+      // Path 1 (default) and path 2; each router's port towards the server is the shaped bottleneck.
+      { a: 'sa', b: 'r1' },
+      { a: 'sa', b: 'r2' },
+      { a: 'r1', b: 'ps', shapeA: shape },
+      { a: 'r2', b: 'ps', shapeA: shape },
+      { a: 'bg', b: 'r2' },
+      ...workers.map((w) => ({ a: 'sa', b: w })),
+    ],
+  };
+}
+
+export class DmlBed {
+  readonly registry = new Registry(newRunPrefix());
+  readonly topo: Topology;
+  private server: ScriptSession | null = null;
+  private readonly workerRuns: ScriptRun[] = [];
+  private readonly r1 = { tc: null as TcBatch | null, dev: '', queue: '' };
+  private readonly r2 = { tc: null as TcBatch | null, dev: '', queue: '' };
+  reroute: PolicyReroute | null = null;
+  workerAddresses: string[] = [];
+
+  constructor(readonly o: DmlCaseOptions) {
+    this.topo = new Topology(dmlTopology(o), this.registry);
+  }
+
+  async start(): Promise<void> {
+    assertPreflight(['ip', 'tc', 'iperf3']);
+    await this.topo.build();
+    for (const [side, node] of [[this.r1, 'r1'], [this.r2, 'r2']] as const) {
+      const p = this.topo.shapedPort(node, 'ps');
+      side.tc = new TcBatch(p.ns);
+      side.dev = p.dev;
+      side.queue = p.queues['default']!;
+    }
+    this.reroute = new PolicyReroute(this.topo, 'sa', PS_ADDRESS, 'r2');
+    await this.reroute.install();
+    this.workerAddresses = Array.from({ length: this.o.workers }, (_, i) => this.topo.address(`w${i + 1}`));
+    this.server = new ScriptSession(this.topo, 'ps', 'dml-server-main.ts', { address: PS_ADDRESS, port: PS_PORT, workers: this.o.workers });
+    for (let i = 1; i <= this.o.workers; i++) {
+      this.workerRuns.push(runScript(this.topo, `w${i}`, 'dml-worker-main.ts', { server: PS_ADDRESS, port: PS_PORT, name: `w${i}` }));
+    }
+    await this.server.next<{ ready: string[] }>(60_000);
+    // The other traffic on path 2: a paced TCP flow from bg to the server's namespace, running throughout.
+    await startDaemon(this.topo, 'ps', 'iperf3-server-ps', ['iperf3', '-s', '-B', PS_ADDRESS, '-p', String(IPERF_PORT)]);
+    await sleep(300);
+    await startDaemon(this.topo, 'bg', 'iperf3-background', ['iperf3', '-c', PS_ADDRESS, '-p', String(IPERF_PORT), '-b', `${this.o.backgroundMbit}M`, '-t', '86400']);
+    await sleep(1000);
+  }
+
+  async drops(): Promise<number> {
+    return (await qdiscDrops(this.r1.tc!, this.r1.dev, this.r1.queue)) + (await qdiscDrops(this.r2.tc!, this.r2.dev, this.r2.queue));
+  }
+
+  /** Bytes the background host has sent so far. */
+  async backgroundBytes(): Promise<number> {
+    const out = await run(['ip', '-n', this.topo.ns('bg'), '-s', '-j', 'link', 'show', 'dev', this.topo.port('bg', 'r2').dev]);
+    const j = JSON.parse(out) as { stats64?: { tx?: { bytes?: number } } }[];
+    const b = j[0]?.stats64?.tx?.bytes;
+    if (typeof b !== 'number') throw new Error('bg link: no stats64.tx.bytes in ip -s -j output');
+    return b;
+  }
+
+  async runMode(m: DmlModeSpec): Promise<{ metrics: DmlMetrics; iterationMs: number[]; syncs: number[] }> {
+    const o = this.o;
+    await this.reroute!.set(this.workerAddresses.slice(o.workers - m.split));
+    let stop = false;
+    const reactive = m.reactive ? this.reactiveLoop(m.reactive, () => stop) : Promise.resolve();
+    try {
+      const d0 = await this.drops();
+      const b0 = await this.backgroundBytes();
+      const t0 = performance.now();
+      const r = await this.server!.request<{ syncs: number[]; iterationMs: number[] }>({ iterations: o.iterations, paramBytes: o.paramBytes, gradBytes: o.gradBytes, computeMs: o.computeMs }, 30_000 + o.iterations * 5000);
+      const secs = (performance.now() - t0) / 1000;
+      const b1 = await this.backgroundBytes();
+      const d1 = await this.drops();
+      const metrics: DmlMetrics = {
+        iterationMs: dist(r.iterationMs),
+        dropsPerIteration: round((d1 - d0) / o.iterations),
+        backgroundMbps: round(((b1 - b0) * 8) / secs / 1e6),
+      };
+      return { metrics, iterationMs: r.iterationMs, syncs: r.syncs };
+    } finally {
+      stop = true;
+      await reactive;
+      await this.reroute!.set([]);
+    }
+  }
+
+  /** Reactive reroute: when the first path drops packets, move half the workers until no drops for holdMs. */
+  private async reactiveLoop(r: { holdMs: number; move: number }, stopped: () => boolean): Promise<void> {
+    const moved = this.workerAddresses.slice(this.o.workers - r.move);
+    let last = await qdiscDrops(this.r1.tc!, this.r1.dev, this.r1.queue);
+    let lastDropAt = -Infinity;
+    let active = false;
+    while (!stopped()) {
+      const d = await qdiscDrops(this.r1.tc!, this.r1.dev, this.r1.queue);
+      const now = performance.now();
+      if (d > last) {
+        lastDropAt = now;
+        if (!active) {
+          active = true;
+          await this.reroute!.set(moved);
+        }
+      } else if (active && now - lastDropAt > r.holdMs) {
+        active = false;
+        await this.reroute!.set([]);
+      }
+      last = d;
+      await sleep(1);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.server?.close().catch(() => undefined);
+    await Promise.all(this.workerRuns.map((w) => w.done.catch(() => undefined)));
+    await this.r1.tc?.close();
+    await this.r2.tc?.close();
+    await this.registry.teardown();
+  }
+}
+
+export async function runDmlCase(o: DmlCaseOptions): Promise<DmlReport> {
+  const t0 = performance.now();
+  const bed = new DmlBed(o);
+  const per = new Map<string, { spec: DmlModeSpec; reps: DmlMetrics[] }>();
+  const samples: Record<string, number[]> = {};
+  try {
+    await bed.start();
+    for (let rep = 0; rep < o.reps; rep++) {
+      for (const m of dmlModes(o)) {
+        const label = dmlLabel(m);
+        const { metrics, iterationMs } = await bed.runMode(m);
+        const e = per.get(label) ?? { spec: m, reps: [] };
+        e.reps.push(metrics);
+        per.set(label, e);
+        if (rep === 0) samples[label] = iterationMs.map((x) => round(x));
+        o.log(`dml rep ${rep + 1}/${o.reps} ${label}: iteration mean ${metrics.iterationMs.mean} ms p99 ${metrics.iterationMs.p99}, drops/iteration ${metrics.dropsPerIteration}, background ${metrics.backgroundMbps} Mbit/s`);
+      }
+    }
+  } finally {
+    await bed.close();
+  }
+  const sweeps: Record<string, DmlModeReport[]> = {};
+  for (const { spec, reps } of per.values()) {
+    (sweeps[spec.family] ??= []).push({
+      ...medianOf(reps),
+      param: spec.param,
+      reps: reps.length,
+      spread: {
+        iterationMean: spread(reps.map((r) => r.iterationMs.mean)),
+        dropsPerIteration: spread(reps.map((r) => r.dropsPerIteration)),
+        backgroundMbps: spread(reps.map((r) => r.backgroundMbps)),
+      },
+    });
+  }
+  const modes: Record<string, DmlModeReport> = {};
+  for (const [family, list] of Object.entries(sweeps)) modes[family] = [...list].sort((a, b) => a.iterationMs.mean - b.iterationMs.mean)[0]!;
+  const { log: _log, ...params } = o;
+  return { case: 'dml', modes, sweeps, samples, params, seconds: round((performance.now() - t0) / 1000, 1) };
+}

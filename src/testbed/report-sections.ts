@@ -1,0 +1,70 @@
+// Turns case results into sections of the HTML report (src/report): per-mode tables, QCT and iteration-time
+// distributions, drops against fan-out (paper Figure 8a) and QCT/drops against static delay (Figure 8b).
+
+import { barChart, cdfChart, htmlTable, lineChart, type ReportSection } from '../report/index.ts';
+import type { DmlReport } from './dml-case.ts';
+import type { MemcachedReport } from './memcached-case.ts';
+import { mean } from './stats.ts';
+
+export function memcachedSection(r: MemcachedReport): ReportSection {
+  const names = Object.keys(r.modes);
+  const table = htmlTable(
+    ['mode', 'best param', 'score (mean QCT) ms', 'incast mean', 'incast p50', 'incast p99', 'other mean', 'other p99', 'over 200 ms', 'drops/query', 'bulk Mbit/s', 'reps'],
+    names.map((n) => {
+      const m = r.modes[n]!;
+      return [n, m.param === null ? '-' : String(m.param), m.score, m.incast.qct.mean, m.incast.qct.p50, m.incast.qct.p99, m.nonIncast.qct.mean, m.nonIncast.qct.p99, m.stallShare, m.dropsPerQuery, m.bulkMbps, m.reps];
+    }),
+  );
+  const sweepRows = Object.entries(r.sweeps).flatMap(([family, list]) => list.map((m) => [family, m.param === null ? '-' : String(m.param), m.score, m.incast.qct.mean, m.dropsPerQuery, m.stallShare]));
+  const sweepTable = htmlTable(['family', 'param', 'score ms', 'incast mean ms', 'drops/query', 'over 200 ms'], sweepRows);
+  const bestLabels = names.map((n) => (r.modes[n]!.param === null ? n : `${n}=${r.modes[n]!.param}`));
+  const cdf = cdfChart(
+    bestLabels.filter((l) => r.samples[l]).map((l) => ({ name: l, values: r.samples[l]!.filter((q) => q.large).map((q) => q.qctMs) })),
+    { title: 'Incast query QCT distribution per mode (first repetition)', x: { label: 'QCT (ms)', scale: 'log' } },
+  );
+  // Figure 8a: drops against the size of the MultiGet (keys requested), no action.
+  const none = r.samples['none'] ?? [];
+  const keyCounts = [...new Set(none.map((q) => q.keys))].sort((a, b) => a - b);
+  const dropsVsKeys = barChart(keyCounts.map(String), [{ name: 'drops per query', values: keyCounts.map((k) => mean(none.filter((q) => q.keys === k).map((q) => q.drops))) }], {
+    title: 'Drops vs MultiGet size, no action (paper Fig. 8a)', xLabel: 'keys in the MultiGet', y: { label: 'drops per query' },
+  });
+  // Figure 8b: QCT and drops against the static delay (jitter sweep), with no action at 0.
+  const jitter = [...(r.sweeps['jitter'] ?? [])].sort((a, b) => (a.param ?? 0) - (b.param ?? 0));
+  const noneMode = r.modes['none'];
+  const pts = (f: (m: { score: number; dropsPerQuery: number }) => number) => [...(noneMode ? [[0, f(noneMode)] as const] : []), ...jitter.map((m) => [m.param ?? 0, f(m)] as const)];
+  const delayQct = lineChart([{ name: 'mean QCT (ms)', points: pts((m) => m.score) }], { title: 'QCT vs static random delay (paper Fig. 8b)', x: { label: 'max delay (ms)' }, y: { label: 'mean QCT (ms)' } });
+  const delayDrops = lineChart([{ name: 'drops per query', points: pts((m) => m.dropsPerQuery) }], { title: 'Drops vs static random delay (paper Fig. 8b)', x: { label: 'max delay (ms)' }, y: { label: 'drops per query' } });
+  return {
+    title: 'Testbed: MemCached incast (paper 4.1)',
+    text: [
+      `Line-rate bound of an incast query: ${r.bound.incastQctMs} ms (${r.params.servers} servers x ${r.params.largeKeysPerServer} keys x ${r.params.valueBytes} B at ${r.bound.rateMbit} Mbit/s plus the smallest single-key RTT ${r.bound.baseRttMs} ms).`,
+      `Each baseline is its best swept configuration by score (mean QCT over the whole mix); medians over ${r.params.reps} repetition(s) of ${r.params.queries} queries; run took ${r.seconds} s.`,
+    ],
+    html: table + '<h3>Hindsight sweep</h3>' + sweepTable,
+    figures: [
+      { svg: cdf, caption: 'CDF of incast-prone query completion times.' },
+      { svg: dropsVsKeys, caption: 'Mean switch drops per query by MultiGet size without any action.' },
+      { svg: delayQct, caption: 'Static random issue delay per server request (0 = no action).' },
+      { svg: delayDrops, caption: 'Drops per query against the same static delay.' },
+    ],
+  };
+}
+
+export function dmlSection(r: DmlReport): ReportSection {
+  const names = Object.keys(r.modes);
+  const table = htmlTable(
+    ['mode', 'best param', 'iteration mean ms', 'p50', 'p99', 'drops/iteration', 'background Mbit/s', 'reps'],
+    names.map((n) => {
+      const m = r.modes[n]!;
+      return [n, m.param === null ? '-' : String(m.param), m.iterationMs.mean, m.iterationMs.p50, m.iterationMs.p99, m.dropsPerIteration, m.backgroundMbps, m.reps];
+    }),
+  );
+  const labels = names.map((n) => (r.modes[n]!.param === null ? n : `${n}=${r.modes[n]!.param}`));
+  const cdf = cdfChart(labels.filter((l) => r.samples[l]).map((l) => ({ name: l, values: r.samples[l]! })), { title: 'Iteration time distribution per mode (first repetition)', x: { label: 'iteration time (ms)' } });
+  return {
+    title: 'Testbed: parameter-server training (paper 4.2)',
+    text: [`${r.params.workers} workers, ${r.params.gradBytes} B gradients, ${r.params.computeMs} ms compute, two ${r.params.rateMbit} Mbit/s paths with ${r.params.bufferBytes} B buffers, ${r.params.backgroundMbit} Mbit/s background on path 2; ${r.params.iterations} iterations x ${r.params.reps} repetition(s); run took ${r.seconds} s.`],
+    html: table,
+    figures: [{ svg: cdf, caption: 'CDF of iteration times.' }],
+  };
+}

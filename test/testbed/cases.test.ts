@@ -1,0 +1,133 @@
+// End to end on real namespaces (root, iproute2, memcached, iperf3): a short MemCached incast run and a
+// short parameter-server run, each leaving no namespace or process behind, and Ctrl-C cleanup of the CLI.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { preflightProblems } from '../../src/testbed/preflight.ts';
+import { defaultMemcachedOptions, MemcachedBed, modeMetrics, type ModeSpec } from '../../src/testbed/memcached-case.ts';
+import { defaultDmlOptions, DmlBed } from '../../src/testbed/dml-case.ts';
+import { Registry } from '../../src/testbed/registry.ts';
+import { Topology } from '../../src/testbed/topology.ts';
+import { newRunPrefix } from '../../src/testbed/names.ts';
+
+const problems = preflightProblems(['ip', 'tc', 'memcached', 'iperf3']);
+const skip = problems.length ? `needs ${problems.join('; ')}` : false;
+
+function ourNamespaces(prefix?: string): string[] {
+  const out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  return out.split('\n').map((l) => l.split(' ')[0]!).filter((n) => (prefix ? n.startsWith(prefix) : /^st[0-9a-f]{4}-/.test(n)));
+}
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('memcached incast: queries complete, pacing cuts drops, teardown leaves nothing', { skip, timeout: 90_000 }, async () => {
+  const o = defaultMemcachedOptions(true);
+  o.queries = 10;
+  o.largeShare = 0.6;
+  o.bulkEveryMs = 2000;
+  o.bulkBytes = 1_000_000;
+  const bed = new MemcachedBed(o);
+  let pids: (number | undefined)[] = [];
+  try {
+    await bed.start();
+    assert.equal(ourNamespaces(bed.registry.prefix).length, 3 + o.servers);
+    const none: ModeSpec = { family: 'none', param: null, client: { kind: 'none' }, pacingMbit: null };
+    const paced: ModeSpec = { family: 'pacing', param: 16, client: { kind: 'none' }, pacingMbit: 16 };
+    const a = await bed.runMode(none, 3);
+    const b = await bed.runMode(paced, 3);
+    pids = bed.registry.processes.map((p) => p.child.pid);
+    for (const r of [a, b]) {
+      assert.equal(r.results.length, 10);
+      for (const q of r.results) {
+        assert.ok(q.qctMs > 0 && q.qctMs < 10_000, `qct ${q.qctMs}`);
+        assert.equal(q.bytes, q.keys * o.valueBytes);
+      }
+      assert.ok(r.bulk.length >= 1 && r.bulk.every((x) => x > 1), `bulk ${r.bulk}`);
+    }
+    // Same seed, same queries in both modes.
+    assert.deepEqual(a.results.map((q) => q.keys), b.results.map((q) => q.keys));
+    const ma = modeMetrics(a.results, a.bulk);
+    const mb = modeMetrics(b.results, b.bulk);
+    assert.ok(ma.incastDropsPerQuery > 0, 'five synchronized 160 KB responses overflow a 30 KB buffer');
+    assert.ok(mb.incastDropsPerQuery < ma.incastDropsPerQuery, `paced ${mb.incastDropsPerQuery} vs none ${ma.incastDropsPerQuery}`);
+  } finally {
+    await bed.close();
+  }
+  assert.deepEqual(ourNamespaces(bed.registry.prefix), []);
+  for (const pid of pids) assert.ok(!alive(pid), `process ${pid} still running`);
+});
+
+test('parameter server: iterations complete on one path and split across two', { skip, timeout: 90_000 }, async () => {
+  const o = defaultDmlOptions(true);
+  o.iterations = 4;
+  const bed = new DmlBed(o);
+  try {
+    await bed.start();
+    const one = await bed.runMode({ family: 'none', param: null, split: 0, reactive: null });
+    const two = await bed.runMode({ family: 'split', param: 3, split: 3, reactive: null });
+    for (const r of [one, two]) {
+      assert.equal(r.iterationMs.length, 4);
+      // 6 x 1 MB through at most 2 x 200 Mbit/s cannot finish faster than 120 ms.
+      for (const ms of r.iterationMs) assert.ok(ms > 100, `iteration ${ms} ms`);
+      assert.ok(r.metrics.backgroundMbps > 5, `background ${r.metrics.backgroundMbps}`);
+    }
+    assert.equal(bed.reroute!.sources.length, 0, 'rules restored after the run');
+  } finally {
+    await bed.close();
+  }
+  assert.deepEqual(ourNamespaces(bed.registry.prefix), []);
+});
+
+test('a failed build removes the namespaces it had created', { skip }, async () => {
+  const reg = new Registry(newRunPrefix());
+  // The second link names an interface that ip rejects only after the first namespaces exist.
+  const topo = new Topology({ nodes: [{ name: 'a', kind: 'host' }, { name: 'b', kind: 'host' }], links: [{ a: 'a', b: 'b', shapeA: { rateMbit: 10, bufferBytes: 100 } }] }, reg);
+  await assert.rejects(() => topo.build().finally(() => reg.teardown()), /bufferBytes >= 1500/);
+  assert.deepEqual(ourNamespaces(reg.prefix), []);
+});
+
+test('smarttags testbed: JSON output, and Ctrl-C removes everything', { skip, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-testbed-'));
+  const repo = new URL('../../', import.meta.url).pathname;
+  try {
+    const before = new Set(ourNamespaces());
+    execFileSync(process.execPath, ['bin/smarttags.mjs', 'testbed', 'dml', '--quick', '--iterations', '3', '--json', join(dir, 'dml.json'), '--report', join(dir, 'dml.html')], { cwd: repo, stdio: 'pipe', timeout: 100_000 });
+    const j = JSON.parse(readFileSync(join(dir, 'dml.json'), 'utf8'));
+    assert.equal(j.case, 'dml');
+    for (const mode of ['none', 'split', 'reactive']) {
+      assert.ok(j.modes[mode].iterationMs.mean > 0, mode);
+      assert.equal(typeof j.modes[mode].dropsPerIteration, 'number');
+      assert.equal(typeof j.modes[mode].backgroundMbps, 'number');
+    }
+    assert.match(readFileSync(join(dir, 'dml.html'), 'utf8'), /parameter-server training/);
+    assert.deepEqual(ourNamespaces().filter((n) => !before.has(n)), []);
+
+    const child = spawn(process.execPath, ['bin/smarttags.mjs', 'testbed', 'memcached', '--quick', '--queries', '50'], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => { err += String(d); });
+    // Interrupt once the first mode has produced a line (namespaces, servers and the client are running).
+    const deadline = Date.now() + 60_000;
+    while (!/memcached rep 1\/1 none/.test(err) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(ourNamespaces().filter((n) => !before.has(n)).length > 0, `testbed namespaces exist while running; stderr: ${err}`);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+    assert.deepEqual(ourNamespaces().filter((n) => !before.has(n)), []);
+    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => /memcached -u root -l 10\.0\.|memcached-workload-main/.test(l));
+    assert.deepEqual(left, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkCidr, checkIfName, checkName, formatIPv4, isRunPrefix, newRunPrefix, parseIPv4 } from '../../src/testbed/names.ts';
+import { dist, medianOf, percentile } from '../../src/testbed/stats.ts';
+import { planQueries } from '../../src/testbed/memcached-workload.ts';
+import { encodeFrame, FrameReader, GRAD, PARAMS, type FrameHeader } from '../../src/testbed/ps-protocol.ts';
+
+test('run prefixes are unique-looking and validated', () => {
+  const p = newRunPrefix();
+  assert.ok(isRunPrefix(p), p);
+  assert.ok(!isRunPrefix('h6x2'));
+  assert.ok(!isRunPrefix('st12345-'));
+});
+
+test('names and addresses are validated before reaching ip/tc', () => {
+  assert.equal(checkIfName('sw-s1'), 'sw-s1');
+  assert.throws(() => checkIfName('a-very-long-interface'), /interface/);
+  assert.throws(() => checkName('namespace', 'x; rm -rf /'), /invalid namespace/);
+  assert.throws(() => checkName('node', 'Upper'), /invalid node/);
+  assert.equal(formatIPv4(parseIPv4('10.0.3.2')), '10.0.3.2');
+  assert.throws(() => parseIPv4('10.0.300.1'), /octet/);
+  assert.throws(() => checkCidr('192.168.1.0/24'), /outside 10\.0\.0\.0\/8/);
+  assert.throws(() => checkCidr('10.0.0.0/40'), /CIDR/);
+});
+
+test('percentiles and medians over repetitions', () => {
+  assert.equal(percentile([5, 1, 3, 2, 4], 50), 3);
+  assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99), 10);
+  assert.deepEqual(dist([1, 2, 3]), { mean: 2, p50: 2, p99: 3 });
+  assert.deepEqual(medianOf([{ a: 1, b: { c: 9 } }, { a: 3, b: { c: 7 } }, { a: 2, b: { c: 8 } }]), { a: 2, b: { c: 8 } });
+});
+
+test('the query mix is seeded: same seed, same plan; large queries fan out to every server', () => {
+  const servers = Array.from({ length: 5 }, () => ({ address: '10.0.0.1', port: 1, ns: 'x', dev: 'y' }));
+  const a = planQueries({ seed: 7, queries: 200, largeShare: 0.4, largeKeysPerServer: 40, servers });
+  const b = planQueries({ seed: 7, queries: 200, largeShare: 0.4, largeKeysPerServer: 40, servers });
+  assert.deepEqual(a, b);
+  const large = a.filter((q) => q.large);
+  assert.ok(large.length > 50 && large.length < 110, `large share ${large.length}/200`);
+  for (const q of large) assert.equal(q.parts.length, 5);
+  for (const q of a.filter((x) => !x.large)) assert.ok(q.parts.every((p) => p.keys.length === 1));
+});
+
+test('parameter-server frames survive arbitrary chunking', () => {
+  const frames: FrameHeader[] = [
+    { type: PARAMS, iter: 1, payload: 3000, gradBytes: 5000, computeMs: 20 },
+    { type: GRAD, iter: 1, payload: 0, gradBytes: 0, computeMs: 0 },
+    { type: GRAD, iter: 2, payload: 17, gradBytes: 0, computeMs: 0 },
+  ];
+  const wire = Buffer.concat(frames.map(encodeFrame));
+  const got: FrameHeader[] = [];
+  const r = new FrameReader('t', (h) => got.push(h));
+  for (let i = 0; i < wire.length; i += 7) r.push(wire.subarray(i, i + 7));
+  assert.deepEqual(got, frames);
+  assert.throws(() => new FrameReader('t', () => undefined).push(Buffer.alloc(17, 9)), /frame type 9 unknown/);
+});
