@@ -102,19 +102,21 @@ export function crudeSignatures(series: readonly Series[], topology: LocaleRelat
 function coveredShare(times: Float64Array, td: number, first: number, last: number): number {
   const span = last - first;
   if (!(span > 0)) return 1;
+  // Union of the intervals [event - td, event], clipped to [first, last].
   let covered = 0;
-  let openFrom = -Infinity;
-  let openTo = -Infinity;
+  let openFrom = first;
+  let openTo = first;
   for (let i = 0; i < times.length; i++) {
     const from = Math.max(first, times[i]! - td);
     const to = Math.min(last, times[i]!);
+    if (to <= from) continue;
     if (from > openTo) {
-      covered += Math.max(0, openTo - openFrom);
+      covered += openTo - openFrom;
       openFrom = from;
     }
     openTo = Math.max(openTo, to);
   }
-  covered += Math.max(0, openTo - openFrom);
+  covered += openTo - openFrom;
   return Math.min(1, covered / span);
 }
 
