@@ -358,7 +358,11 @@ function summarise(plan: WindowPlan, v: Float64Array, K: number): PlanSummary {
   };
 }
 
-/** Credit share per plan: EM over each event series' significant per-locale candidates; 1 when pooled or not significant. */
+/**
+ * Credit share per plan: an EM fit per event series over every (tag series, event series) member of the
+ * significant plans (pooled plans contribute each member with the pooled window and kernel); a plan's
+ * credit is the events credited to its members over its excess events. 1 for plans not significant.
+ */
 function attribute(
   ctx: PassContext,
   plans: readonly WindowPlan[],
@@ -368,27 +372,28 @@ function attribute(
   progress?: Progress,
 ): number[] {
   const credit = plans.map(() => 1);
-  const groups = new Map<number, number[]>();
+  const credited = plans.map(() => 0);
+  const groups = new Map<number, { plan: number; input: AttributionInput }[]>();
   plans.forEach((plan, k) => {
-    if (plan.candidate.members.length !== 1 || p.pool || !significant(plan.candidate)) return;
-    const ev = plan.candidate.members[0]!.event;
-    const g = groups.get(ev);
-    if (g) g.push(k);
-    else groups.set(ev, [k]);
+    if (!significant(plan.candidate)) return;
+    const density = kernelFromExcess(plan.fine, sums[k]!.excess);
+    for (const m of plan.candidate.members) {
+      const entry = { plan: k, input: { tag: m.tag, event: m.event, start: plan.start, end: plan.end, edges: plan.fine, density } };
+      const g = groups.get(m.event);
+      if (g) g.push(entry);
+      else groups.set(m.event, [entry]);
+    }
   });
   let done = 0;
-  for (const [, ks] of groups) {
-    const inputs: AttributionInput[] = ks.map((k) => {
-      const plan = plans[k]!;
-      const m = plan.candidate.members[0]!;
-      return { tag: m.tag, event: m.event, start: plan.start, end: plan.end, edges: plan.fine, density: kernelFromExcess(plan.fine, sums[k]!.excess) };
-    });
-    const res = attributeEventSeries(ctx.series, inputs, p.backgroundBucket, p.emIterations);
-    ks.forEach((k, x) => {
-      const ex = sums[k]!.excessPairs;
-      credit[k] = ex > 0 ? Math.min(1, res[x]!.credited / ex) : 0;
-    });
+  for (const [, entries] of groups) {
+    const res = attributeEventSeries(ctx.series, entries.map((e) => e.input), p.backgroundBucket, p.emIterations);
+    entries.forEach((e, x) => (credited[e.plan]! += res[x]!.credited));
     progress?.('attribution', ++done, groups.size);
   }
+  plans.forEach((plan, k) => {
+    if (!significant(plan.candidate)) return;
+    const ex = sums[k]!.excessPairs;
+    credit[k] = ex > 0 ? Math.min(1, credited[k]! / ex) : 0;
+  });
   return credit;
 }

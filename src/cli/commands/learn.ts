@@ -10,7 +10,6 @@ import { countCandidatePairs, candidateBoundProblem } from '../../protocol/candi
 import { readRecordFiles } from '../../protocol/record-reader.ts';
 import { formatProblem } from '../../protocol/problems.ts';
 import { DEFAULT_MAX_HOPS, Topology } from '../../protocol/topology.ts';
-import { writeReport } from '../../report/index.ts';
 import { numberOption, parseCommandArgs, UsageError } from '../args.ts';
 
 export const summary = 'learn signatures (tag -> event probability, lead time, window, extent) from record files';
@@ -93,7 +92,10 @@ export async function run(argv: string[]): Promise<number> {
   const json = JSON.stringify(res.doc, null, 1) + '\n';
   if (out === '-') process.stdout.write(json);
   else await writeAtomically(out, json);
-  if (v.report) await writeReport(res.doc, v.report, { source: args.positionals.join(' ') });
+  if (v.report) {
+    const { writeReport } = await import('../../report/index.ts');
+    await writeReport(res.doc, v.report, { source: args.positionals.join(' ') });
+  }
   const s = res.stats;
   say(
     `learned ${s.signatures} signatures from ${s.records} records (${read.rejected} rejected), ${s.candidates} candidates, ` +
