@@ -8,16 +8,13 @@ import { ByteKeyTable } from './byte-key-table.ts';
 import { splitCsvLine } from './csv-fields.ts';
 import { parseTimeText, parseValueText } from './number-text.ts';
 import type { ProblemLog } from './problems.ts';
+import { decimalTimeAt, scanEnd, POW10, DOT } from './byte-number.ts';
 
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 const NL = 10;
 const CR = 13;
 const COMMA = 44;
 const QUOTE = 34;
-const DOT = 46;
 const MINUS = 45;
-/** Digits are accumulated while the mantissa is below this, so m * 10 + 9 stays an exact integer. */
-const MANTISSA_LIMIT = 9e14;
 
 export interface CsvLayout {
   /** 5: `time,locale,kind,name[,value]`; 4: `time,locale,name[,value]` with `kind` fixed for the file. */
@@ -74,13 +71,14 @@ export class CsvChunkParser {
       let time = m;
       c = d + 48;
       if (c !== COMMA || p === lineStart || m > Number.MAX_SAFE_INTEGER || unitExp !== 0) {
-        time = this.decimalTime(buf, lineStart);
+        time = decimalTimeAt(buf, lineStart, unitExp);
+        if (buf[scanEnd.at] !== COMMA) time = -1;
         if (time < 0) {
           this.line = lineNo;
           p = this.slowLine(buf, lineStart);
           continue;
         }
-        p = buf.indexOf(COMMA, lineStart);
+        p = scanEnd.at;
       }
       p++;
       // series key: the raw bytes of `locale,kind,name` (or `locale,name`), quotes allowed
@@ -167,46 +165,6 @@ export class CsvChunkParser {
     }
     this.line = lineNo;
     this.accepted += accepted;
-  }
-
-  /**
-   * Time of the line at `start` from a decimal field in the file's unit, in whole microseconds (half up),
-   * without allocating; -1 when the field needs the exact slow path (no digits, sign, exponent, too large).
-   */
-  private decimalTime(buf: Buffer, start: number): number {
-    let m = 0;
-    let digits = 0;
-    let fracLen = 0;
-    let dropped = 0;
-    let firstDropped = -1;
-    let point = false;
-    let p = start;
-    let c: number;
-    for (;;) {
-      c = buf[p];
-      if (c >= 48 && c <= 57) {
-        if (m < MANTISSA_LIMIT) {
-          m = m * 10 + (c - 48);
-          if (point) fracLen++;
-        } else {
-          if (!point) dropped++;
-          if (firstDropped < 0) firstDropped = c - 48;
-        }
-        digits++;
-        p++;
-      } else if (c === DOT && !point) {
-        point = true;
-        p++;
-      } else break;
-    }
-    if (c !== COMMA || digits === 0) return -1;
-    const k = this.unitExponent + dropped - fracLen;
-    let time: number;
-    if (k === 0) time = firstDropped >= 5 ? m + 1 : m;
-    else if (k < 0) time = Math.round(m / POW10[-k]);
-    else if (firstDropped < 0 && k < POW10.length) time = m * POW10[k];
-    else return -1;
-    return time > Number.MAX_SAFE_INTEGER ? -1 : time;
   }
 
   /** Decodes and validates a series key not seen before; caches it. -1 (problem reported) when invalid. */

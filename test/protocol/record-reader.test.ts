@@ -219,3 +219,42 @@ test('JSON Lines problems name the field', () => {
     'a.jsonl:6: field "locale": missing',
   ]);
 });
+
+test('JSON Lines: the byte scanner and JSON.parse agree on key order, spacing, escapes, null and missing values (seeded)', () => {
+  let seed = 9;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const locales = ['h1', 'sw1:p2', 'say "hi"', 'back\\slash', 'zürich', 'a,b'];
+  const lines: string[] = [];
+  const expected: Record<string, number[][]> = {};
+  for (let i = 0; i < 500; i++) {
+    const timeText = `${1764000000 + rand(1000)}.${String(rand(1_000_000)).padStart(6, '0')}`;
+    const locale = locales[rand(locales.length)]!;
+    const kind = rand(2) ? 'tag' : 'event';
+    const name = rand(2) ? 'MG' : 'drop';
+    const valueForm = rand(4);
+    const value = valueForm === 0 ? null : valueForm === 1 ? undefined : valueForm === 2 ? rand(1000) / 8 : -rand(50);
+    const entries: [string, string][] = [
+      ['time', rand(2) ? timeText : JSON.stringify(timeText)],
+      ['locale', JSON.stringify(locale)],
+      ['kind', JSON.stringify(kind)],
+      ['name', JSON.stringify(name)],
+    ];
+    if (value !== undefined) entries.push(['value', JSON.stringify(value)]);
+    for (let j = entries.length - 1; j > 0; j--) {
+      const k = rand(j + 1);
+      [entries[j], entries[k]] = [entries[k]!, entries[j]!];
+    }
+    const sp = () => [' ', '', '\t', '  '][rand(4)]!;
+    lines.push(sp() + '{' + entries.map(([k, v]) => `${sp()}"${k}"${sp()}:${sp()}${v}`).join(',') + sp() + '}' + sp());
+    (expected[`${kind}/${name}/${locale}`] ??= []).push([parseTimeText(timeText, 6).value!, value ?? 1]);
+  }
+  for (const k of Object.keys(expected)) expected[k]!.sort((a, b) => a[0]! - b[0]! || 0);
+  const r = readRecordsFromBuffer(lines.join('\n'), { timeUnit: 's', strict: true });
+  assert.equal(r.accepted, 500);
+  const got = plain(r.store.finish());
+  for (const k of Object.keys(got)) got[k]!.sort((a, b) => a[0]! - b[0]! || 0);
+  assert.deepEqual(got, expected);
+});
