@@ -1,0 +1,190 @@
+// `smarttags bench learn`: generates the bench scenario (~10M records, 1,000+ locales, 50 apps), then in the
+// same run learns it end to end with our learner (CSV parsing included) and runs the paper's windowed method
+// as DuckDB SQL on the same file; each side runs in its own child process and is measured against an idle
+// baseline child for peak RSS. Prints wall times, the ratio, bytes per record, and writes --json.
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synthesize } from '../evaluation/synthesize.ts';
+import { writeScenario } from '../evaluation/write-scenario.ts';
+import { DEFAULT_MAX_HOPS } from '../protocol/topology.ts';
+import type { DuckdbWindowResult } from './duckdb-window.ts';
+import type { OursChildReport } from './learn-child.ts';
+import { integerOption, parseBenchArgs, positiveOption } from './options.ts';
+import { runBenchChild } from './run-child.ts';
+
+export const summary = 'learn a ~10M-record scenario end to end, timed against the windowed method as DuckDB SQL';
+
+export const TARGETS = { speedup: 10, seconds: 10, bytesPerRecord: 64 };
+
+export interface LearnBenchOptions {
+  records: number;
+  seed: number;
+  /** Scenario shape; undefined keeps the bench scenario's defaults. */
+  apps?: number;
+  spines?: number;
+  leaves?: number;
+  hostsPerLeaf?: number;
+  /** The DuckDB method's fixed window, µs. */
+  td: number;
+  maxHops: number;
+  /** Keep the scenario and outputs here (reused when it already holds the same scenario). */
+  keep?: string;
+  duckdbTimeoutMs: number;
+  oursTimeoutMs: number;
+  log?: (line: string) => void;
+}
+
+export interface LearnBenchResult {
+  records: number;
+  scenario: Record<string, unknown>;
+  td: number;
+  maxHops: number;
+  machine: { cpus: number; node: string };
+  generateMs: number | null;
+  ours: OursChildReport & { wallMs: number; baselineRssBytes: number | null; bytesPerRecord: number | null };
+  duckdb:
+    | (DuckdbWindowResult & { timedOut: false; wallMs: number; peakRssBytes: number | null; baselineRssBytes: number | null; bytesPerRecord: number | null })
+    | { timedOut: true; wallMs: number; timeoutMs: number };
+  /** DuckDB wall time / ours (a lower bound when DuckDB timed out). */
+  speedup: number;
+  speedupIsLowerBound: boolean;
+  targets: { speedup: boolean; seconds: boolean; bytesPerRecord: boolean };
+}
+
+const HELP = `usage: smarttags bench learn [--records N] [--keep DIR] [--json FILE] [options]
+
+  --records N          approximate records of the bench scenario (default 10000000)
+  --keep DIR           keep scenario, signatures and DuckDB spill files in DIR (reused if it holds the same scenario)
+  --json FILE          write the figures as JSON
+  --seed S             scenario seed (default 1)
+  --td D               the DuckDB method's fixed window, µs (default 200000)
+  --max-hops N         topology reach of a relation, both sides (default ${DEFAULT_MAX_HOPS})
+  --duckdb-timeout S   give up on DuckDB after S seconds; the speedup is then a lower bound (default 1800)
+  --ours-timeout S     give up on our learner after S seconds (default 1800)
+  --apps N --spines N --leaves N --hosts-per-leaf N   scenario shape (default: the bench scenario's)`;
+
+function mib(bytes: number | null): string {
+  return bytes === null ? 'n/a' : `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+}
+
+function perRecord(peak: number | null, baseline: number | null, records: number): number | null {
+  return peak === null || baseline === null || records <= 0 ? null : Math.max(0, peak - baseline) / records;
+}
+
+/** Generates (or reuses) the scenario in `dir`; returns the generation time, null when reused. */
+async function prepareScenario(dir: string, o: LearnBenchOptions): Promise<{ ms: number | null; scenario: Record<string, unknown> }> {
+  const wanted = { scenario: 'bench', records: o.records, seed: o.seed, apps: o.apps, spines: o.spines, leaves: o.leaves, hostsPerLeaf: o.hostsPerLeaf };
+  const marker = join(dir, 'bench-scenario.json');
+  if (existsSync(marker) && existsSync(join(dir, 'records.csv')) && readFileSync(marker, 'utf8') === JSON.stringify(wanted)) {
+    o.log?.(`reusing the scenario in ${dir}`);
+    return { ms: null, scenario: wanted };
+  }
+  const t0 = performance.now();
+  const scenario = synthesize({ scenario: 'bench', records: o.records, seed: o.seed, apps: o.apps, spines: o.spines, leaves: o.leaves, hostsPerLeaf: o.hostsPerLeaf });
+  o.log?.(`generating ~${o.records.toLocaleString('en-US')} records (${scenario.series.length} series) into ${dir}`);
+  const written = await writeScenario(scenario, dir);
+  writeFileSync(marker, JSON.stringify(wanted));
+  const ms = performance.now() - t0;
+  o.log?.(`generated ${written.records.toLocaleString('en-US')} records in ${(ms / 1000).toFixed(1)} s`);
+  return { ms, scenario: wanted };
+}
+
+export async function runLearnBench(o: LearnBenchOptions): Promise<LearnBenchResult> {
+  const dir = o.keep ?? (await mkdtemp(join(tmpdir(), 'smarttags-bench-learn-')));
+  try {
+    await mkdir(dir, { recursive: true });
+    const { ms: generateMs, scenario } = await prepareScenario(dir, o);
+    const records = join(dir, 'records.csv');
+    const topology = join(dir, 'topology.json');
+    const spill = join(dir, 'duckdb-spill');
+    await mkdir(spill, { recursive: true });
+
+    o.log?.('baselines (idle children with the same modules loaded)');
+    const oursBase = await runBenchChild<{ peakRssBytes: number | null }>('ours-baseline', {}, 60_000);
+    const duckBase = await runBenchChild<{ peakRssBytes: number | null }>('duckdb-baseline', {}, 60_000);
+
+    o.log?.('ours: read CSV + learnSignatures');
+    const ours = await runBenchChild<OursChildReport>('ours', { records, topology, maxHops: o.maxHops, out: join(dir, 'signatures.json') }, o.oursTimeoutMs);
+    if (!ours.report) throw new Error(`our learner did not finish within ${o.oursTimeoutMs / 1000} s`);
+    const oursBaseline = oursBase.report?.peakRssBytes ?? null;
+    const oursResult = { ...ours.report, wallMs: ours.wallMs, baselineRssBytes: oursBaseline, bytesPerRecord: perRecord(ours.report.peakRssBytes, oursBaseline, ours.report.records) };
+    o.log?.(`ours: ${(oursResult.totalMs / 1000).toFixed(2)} s, peak ${mib(oursResult.peakRssBytes)}`);
+
+    o.log?.(`duckdb: read_csv + ASOF JOIN windowed method (td ${o.td} µs, timeout ${o.duckdbTimeoutMs / 1000} s)`);
+    const duck = await runBenchChild<DuckdbWindowResult & { peakRssBytes: number | null }>('duckdb', { records, topology, td: o.td, maxHops: o.maxHops, tempDir: spill }, o.duckdbTimeoutMs);
+    const duckBaseline = duckBase.report?.peakRssBytes ?? null;
+    const duckdb: LearnBenchResult['duckdb'] = duck.report
+      ? { ...duck.report, timedOut: false, wallMs: duck.wallMs, baselineRssBytes: duckBaseline, bytesPerRecord: perRecord(duck.report.peakRssBytes, duckBaseline, duck.report.records) }
+      : { timedOut: true, wallMs: duck.wallMs, timeoutMs: o.duckdbTimeoutMs };
+    const duckMs = duckdb.timedOut ? duckdb.wallMs : duckdb.totalMs;
+    o.log?.(duckdb.timedOut ? `duckdb: timed out after ${(duck.wallMs / 1000).toFixed(0)} s` : `duckdb: ${(duckMs / 1000).toFixed(2)} s, peak ${mib(duckdb.peakRssBytes)}`);
+
+    const speedup = duckMs / oursResult.totalMs;
+    return {
+      records: oursResult.records,
+      scenario,
+      td: o.td,
+      maxHops: o.maxHops,
+      machine: { cpus: cpus().length, node: process.version },
+      generateMs,
+      ours: oursResult,
+      duckdb,
+      speedup,
+      speedupIsLowerBound: duckdb.timedOut,
+      targets: {
+        speedup: speedup >= TARGETS.speedup,
+        seconds: oursResult.totalMs <= TARGETS.seconds * 1000,
+        bytesPerRecord: oursResult.bytesPerRecord !== null && oursResult.bytesPerRecord <= TARGETS.bytesPerRecord,
+      },
+    };
+  } finally {
+    if (!o.keep) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The human-readable summary printed by `bench learn`. */
+export function formatLearnBench(r: LearnBenchResult): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const ok = (b: boolean) => (b ? 'met' : 'MISSED');
+  const o = r.ours;
+  const lines = [
+    `records ${r.records.toLocaleString('en-US')}, ${o.series} series, ${o.candidates.toLocaleString('en-US')} candidate pairs (max ${r.maxHops} hops), ${r.machine.cpus} cpus, node ${r.machine.node}`,
+    `ours    ${s(o.totalMs)}  (topology ${s(o.phases.topologyMs)}, read CSV ${s(o.phases.readMs)}, finish ${s(o.phases.finishMs)}, learn ${s(o.phases.learnMs)}, write ${s(o.phases.writeMs)})`,
+    `        learn phases: ${Object.entries(o.learnPhases).map(([k, v]) => `${k} ${s(v)}`).join(', ')}`,
+    `        peak RSS ${mib(o.peakRssBytes)} - idle ${mib(o.baselineRssBytes)} = ${o.bytesPerRecord === null ? 'n/a' : o.bytesPerRecord.toFixed(1)} bytes/record; ${o.signatures} signatures`,
+  ];
+  const d = r.duckdb;
+  if (d.timedOut) lines.push(`duckdb  did not finish within ${s(d.timeoutMs)}`);
+  else {
+    lines.push(`duckdb  ${s(d.totalMs)}  (read_csv ${s(d.loadMs)}, related pairs ${s(d.pairsMs)}, ASOF query ${s(d.queryMs)}); ${d.probes.toLocaleString('en-US')} probes, ${d.candidates.toLocaleString('en-US')} pairs, td ${r.td} µs`);
+    lines.push(`        peak RSS ${mib(d.peakRssBytes)} - idle ${mib(d.baselineRssBytes)} = ${d.bytesPerRecord === null ? 'n/a' : d.bytesPerRecord.toFixed(1)} bytes/record`);
+  }
+  lines.push(`speedup ${r.speedupIsLowerBound ? '>= ' : ''}${r.speedup.toFixed(1)}x (target >= ${TARGETS.speedup}x: ${ok(r.targets.speedup)}); ours <= ${TARGETS.seconds} s: ${ok(r.targets.seconds)}; <= ${TARGETS.bytesPerRecord} B/record: ${ok(r.targets.bytesPerRecord)}`);
+  return lines.join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const v = parseBenchArgs(argv, ['records', 'keep', 'json', 'seed', 'td', 'max-hops', 'duckdb-timeout', 'ours-timeout', 'apps', 'spines', 'leaves', 'hosts-per-leaf'], HELP);
+  if (!v) return 0;
+  const optional = (name: string) => (v[name] === undefined ? undefined : integerOption(name, v[name], 0, 1));
+  const result = await runLearnBench({
+    records: integerOption('records', v.records, 10_000_000, 1000),
+    seed: integerOption('seed', v.seed, 1, 0),
+    apps: optional('apps'),
+    spines: optional('spines'),
+    leaves: optional('leaves'),
+    hostsPerLeaf: optional('hosts-per-leaf'),
+    td: positiveOption('td', v.td, 200_000),
+    maxHops: integerOption('max-hops', v['max-hops'], DEFAULT_MAX_HOPS, 0),
+    keep: v.keep,
+    duckdbTimeoutMs: positiveOption('duckdb-timeout', v['duckdb-timeout'], 1800) * 1000,
+    oursTimeoutMs: positiveOption('ours-timeout', v['ours-timeout'], 1800) * 1000,
+    log: (line) => process.stderr.write(`bench learn: ${line}\n`),
+  });
+  process.stdout.write(formatLearnBench(result) + '\n');
+  if (v.json) writeFileSync(v.json, JSON.stringify(result, null, 2) + '\n');
+  return 0;
+}
