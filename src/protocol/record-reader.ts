@@ -1,9 +1,9 @@
 // Record file readers (paper 3.2): stream CSV / 4-field CSV / JSON Lines files, gzip or plain (detected by
 // magic bytes), into a SeriesStore or as SmartRecords; malformed lines are reported, counted and skipped.
 
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { pipeline, Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Kind, SmartRecord } from './record.ts';
 import type { SeriesKey } from './series-store.ts';
@@ -107,55 +107,63 @@ function isGzip(b: Uint8Array): boolean {
 }
 
 /**
- * Decompressed chunks of a file; `onRaw(bytes)` reports raw bytes read so far. A plain file is read into two
- * reused buffers (the next read runs while the consumer parses the current chunk, which it must not keep).
+ * Decompressed chunks of a file (or pipe); `onRaw(bytes)` reports raw bytes read so far. Plain input is read
+ * into two reused buffers (the next read runs while the consumer parses the current chunk, which it must
+ * not keep); gzip input (magic bytes 1f 8b) goes through a streaming gunzip.
  */
 async function* fileChunks(path: string, chunkSize: number, onRaw: (bytes: number) => void): AsyncGenerator<Buffer> {
   const fh = await open(path, 'r');
-  let closed = false;
   try {
-    const head = Buffer.alloc(2);
-    const headBytes = (await fh.read(head, 0, 2, 0)).bytesRead;
-    if (isGzip(head.subarray(0, headBytes))) {
-      await fh.close();
-      closed = true;
-      yield* gunzipChunks(path, chunkSize, onRaw);
+    const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
+    let { bytesRead } = await fh.read(buffers[0]!, 0, chunkSize, null);
+    let total = bytesRead;
+    if (isGzip(buffers[0]!.subarray(0, bytesRead))) {
+      yield* gunzipChunks(path, fh, Buffer.from(buffers[0]!.subarray(0, bytesRead)), chunkSize, onRaw);
       return;
     }
-    const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
     let which = 0;
-    let total = 0;
-    let pending = fh.read(buffers[0]!, 0, chunkSize, 0);
-    try {
-      for (;;) {
-        const { bytesRead } = await pending;
-        if (bytesRead === 0) break;
-        const current = buffers[which]!;
-        total += bytesRead;
-        which ^= 1;
-        pending = fh.read(buffers[which]!, 0, chunkSize, total);
-        onRaw(total);
-        yield current.subarray(0, bytesRead);
+    while (bytesRead > 0) {
+      const current = buffers[which]!.subarray(0, bytesRead);
+      which ^= 1;
+      const next = fh.read(buffers[which]!, 0, chunkSize, null);
+      onRaw(total);
+      try {
+        yield current;
+      } finally {
+        ({ bytesRead } = await next);
       }
-    } finally {
-      await pending.catch(() => {});
+      total += bytesRead;
     }
   } finally {
-    if (!closed) await fh.close();
+    await fh.close();
   }
 }
 
-async function* gunzipChunks(path: string, chunkSize: number, onRaw: (bytes: number) => void): AsyncGenerator<Buffer> {
-  const raw = createReadStream(path, { highWaterMark: chunkSize });
+async function* gunzipChunks(path: string, fh: FileHandle, first: Buffer, chunkSize: number, onRaw: (bytes: number) => void): AsyncGenerator<Buffer> {
+  let total = first.length;
+  async function* raw(): AsyncGenerator<Buffer> {
+    yield first;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(chunkSize);
+      const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
+      if (bytesRead === 0) return;
+      total += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  }
+  const source = Readable.from(raw(), { objectMode: false });
   const gunzip = createGunzip({ chunkSize: Math.max(chunkSize >> 2, 1 << 14) });
-  pipeline(raw, gunzip, () => {});
+  pipeline(source, gunzip, () => {});
   try {
     for await (const chunk of gunzip) {
-      onRaw(raw.bytesRead);
+      onRaw(total);
       yield chunk as Buffer;
     }
   } catch (err) {
     throw new RecordFormatError(`${path}: gzip: ${(err as Error).message}`);
+  } finally {
+    source.destroy();
+    await finished(source).catch(() => {});
   }
 }
 

@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -257,4 +258,18 @@ test('JSON Lines: the byte scanner and JSON.parse agree on key order, spacing, e
   const got = plain(r.store.finish());
   for (const k of Object.keys(got)) got[k]!.sort((a, b) => a[0]! - b[0]! || 0);
   assert.deepEqual(got, expected);
+});
+
+test('reads from a pipe (no seeking), plain and gzip', async () => {
+  const text = 'time,locale,kind,name,value\n' + Array.from({ length: 5000 }, (_, i) => `${i},h${i % 3},tag,MG,${i % 10}`).join('\n') + '\n';
+  for (const content of [Buffer.from(text), gzipSync(text)]) {
+    const fifo = join(dir, `pipe-${content.length}`);
+    execFileSync('mkfifo', [fifo]);
+    const reading = readRecordFiles([fifo], { chunkSize: 4096, strict: true });
+    const out = createWriteStream(fifo);
+    out.end(content);
+    const r = await reading;
+    assert.equal(r.accepted, 5000);
+    assert.equal(r.store.finish().length, 3);
+  }
 });
