@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { identifierProblem } from '../protocol/record.ts';
+import { DEFAULT_SOCKET_PATH } from '../sdk/endpoint.ts';
 import { Fields, YamlSource, type ConfigError } from './yaml-fields.ts';
 
 export type { ConfigError };
@@ -76,8 +77,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const DRIVER_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-export function defaultSocketPath(driverId: string): string {
-  return join(tmpdir(), `smarttags-${driverId}.sock`);
+/** The first driver listens where the SDK looks by default; others get a path named after their id. */
+export function defaultSocketPath(driverId: string, index: number): string {
+  return index === 0 ? DEFAULT_SOCKET_PATH : join(tmpdir(), `smarttags-${driverId}.sock`);
 }
 
 /** Reads and validates a config file; throws ConfigError naming line and field. */
@@ -132,7 +134,7 @@ export function parseConfig(text: string, file: string): SystemConfig {
     const cfg: DriverConfig = {
       id,
       locales: d.strList('locales', [namespace ?? hostname()], identifierProblem),
-      socket: d.str('socket', defaultSocketPath(id)),
+      socket: d.str('socket', defaultSocketPath(id, i), (p) => (p.startsWith('/') && Buffer.byteLength(p) <= 107 ? null : 'must be an absolute path of at most 107 bytes')),
       udpPort: d.num('udpPort', 0, { min: 0, max: 65535, integer: true }),
       statsdPort: d.num('statsdPort', 0, { min: 0, max: 65535, integer: true }),
       namespace,

@@ -1,0 +1,247 @@
+// The engine service (S.E., paper 3.4.2): ingests RecordBatches from drivers (seq checked per driver),
+// keeps a bounded window, persists records, re-learns periodically in a worker thread and publishes the
+// signatures on SUBJECTS.signatures when they changed. Answers SUBJECTS.signaturesCurrent requests.
+
+import type { Bus } from '../bus/bus.ts';
+import { SUBJECTS, type RecordBatch, type SignaturesUpdate } from '../bus/messages.ts';
+import { recordProblem, type SmartRecord } from '../protocol/record.ts';
+import type { DuckdbStore } from '../store/duckdb-store.ts';
+import type { Signature, SignaturesDoc } from './signature.ts';
+import { RecordWindow } from './service-window.ts';
+import { LearnWorker } from './worker-client.ts';
+
+export interface EngineServiceOptions {
+  learnIntervalMs: number;
+  windowMs: number;
+  windowRecords: number;
+  /** No learning below this many records in the window. */
+  minRecords: number;
+  learn: Record<string, unknown>;
+  topology?: string;
+  /** Persistence; absent = memory only. */
+  store?: DuckdbStore;
+  /** Flush the store after every batch (durable buses ack after the handler) rather than on a timer. */
+  flushEveryBatch?: boolean;
+  /** Records later than now + this are refused (a bad clock would otherwise empty the window). */
+  maxFutureMs?: number;
+  /** Receives problems worth a log line. */
+  onProblem?: (what: string, detail: Record<string, unknown>) => void;
+  now?: () => number;
+}
+
+export interface EngineStats {
+  batches: number;
+  tags: number;
+  events: number;
+  /** Records refused: invalid fields, too far in the future, series limit. */
+  rejected: number;
+  /** Batches refused because their shape is not a RecordBatch. */
+  rejectedBatches: number;
+  /** Batches whose (driver, seq) was seen already; their records are dropped. */
+  duplicateBatches: number;
+  /** Batches missing between consecutive seqs of a driver. */
+  missingBatches: number;
+  /** Records evicted from the window (count or time bound). */
+  windowEvicted: number;
+  windowSize: number;
+  learnRuns: number;
+  learnFailures: number;
+  /** Timer ticks that found a learn still running or too few records. */
+  learnSkipped: number;
+  lastLearnMs: number;
+  generation: number;
+  published: number;
+  persisted: number;
+  persistFailures: number;
+}
+
+export type LearnOutcome = 'published' | 'unchanged' | 'too-few' | 'busy' | 'failed';
+
+export class EngineService {
+  readonly stats: EngineStats = {
+    batches: 0, tags: 0, events: 0, rejected: 0, rejectedBatches: 0, duplicateBatches: 0, missingBatches: 0,
+    windowEvicted: 0, windowSize: 0, learnRuns: 0, learnFailures: 0, learnSkipped: 0, lastLearnMs: 0,
+    generation: 0, published: 0, persisted: 0, persistFailures: 0,
+  };
+  private readonly window: RecordWindow;
+  private readonly worker = new LearnWorker();
+  private readonly lastSeq = new Map<string, number>();
+  private current: SignaturesUpdate | null = null;
+  private currentKey = '';
+  private learning: Promise<LearnOutcome> | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: Array<() => void> = [];
+  private readonly now: () => number;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly opts: EngineServiceOptions,
+  ) {
+    this.window = new RecordWindow(opts.windowRecords, opts.windowMs * 1000);
+    this.now = opts.now ?? (() => Date.now() * 1000);
+  }
+
+  /** Restores the last stored generation, subscribes to records and starts the learn timer. */
+  async start(): Promise<void> {
+    const stored = await this.opts.store?.latestSignatures();
+    if (stored) {
+      this.current = { generation: stored.generation, doc: stored.doc };
+      this.currentKey = signatureSetKey(stored.doc);
+      this.stats.generation = stored.generation;
+    }
+    this.unsubscribe.push(this.bus.subscribe<RecordBatch>(SUBJECTS.records, (b) => this.ingest(b)));
+    this.unsubscribe.push(this.bus.respond<unknown, SignaturesUpdate | null>(SUBJECTS.signaturesCurrent, () => this.current));
+    if (this.current) this.bus.publish(SUBJECTS.signatures, this.current);
+    const learnTimer = setInterval(() => void this.learnNow(), this.opts.learnIntervalMs);
+    learnTimer.unref();
+    this.timers.push(learnTimer);
+    if (this.opts.store && !this.opts.flushEveryBatch) {
+      const flushTimer = setInterval(() => this.flush(), 200);
+      flushTimer.unref();
+      this.timers.push(flushTimer);
+    }
+  }
+
+  /** The signatures in force, or null before the first learn. */
+  signatures(): SignaturesUpdate | null {
+    return this.current;
+  }
+
+  /** Handles one RecordBatch from the bus; never throws. */
+  ingest(batch: RecordBatch): void {
+    if (!isBatchShape(batch)) {
+      this.stats.rejectedBatches++;
+      this.opts.onProblem?.('rejected batch', { reason: 'not a RecordBatch {driver, seq, records[]}' });
+      return;
+    }
+    const last = this.lastSeq.get(batch.driver);
+    if (last !== undefined && batch.seq <= last) {
+      this.stats.duplicateBatches++;
+      return;
+    }
+    if (last !== undefined && batch.seq > last + 1) this.stats.missingBatches += batch.seq - last - 1;
+    this.lastSeq.set(batch.driver, batch.seq);
+    this.stats.batches++;
+    const limit = this.now() + (this.opts.maxFutureMs ?? 60_000) * 1000;
+    const accepted: SmartRecord[] = [];
+    for (let i = 0; i < batch.records.length; i++) {
+      const r = batch.records[i]!;
+      const problem = typeof r === 'object' && r !== null ? recordProblem(r) : { field: 'record', reason: 'not an object' };
+      if (problem || r.time > limit) {
+        this.stats.rejected++;
+        if (this.stats.rejected <= 10 || this.stats.rejected % 10_000 === 0)
+          this.opts.onProblem?.('rejected record', { driver: batch.driver, seq: batch.seq, index: i, field: problem?.field ?? 'time', reason: problem?.reason ?? 'too far in the future', rejected: this.stats.rejected });
+        continue;
+      }
+      if (!this.window.add(r)) {
+        this.stats.rejected++;
+        continue;
+      }
+      if (r.kind === 'tag') this.stats.tags++;
+      else this.stats.events++;
+      accepted.push(r);
+    }
+    this.stats.windowSize = this.window.size;
+    this.stats.windowEvicted = this.window.stats.evictedByCount + this.window.stats.evictedByTime;
+    if (this.opts.store && accepted.length) {
+      try {
+        this.opts.store.appendRecords(accepted);
+        this.stats.persisted += accepted.length;
+        if (this.opts.flushEveryBatch) this.opts.store.flush();
+      } catch (err) {
+        this.stats.persistFailures++;
+        this.opts.onProblem?.('persist failed', { error: (err as Error).message });
+      }
+    }
+  }
+
+  private flush(): void {
+    try {
+      this.opts.store?.flush();
+    } catch (err) {
+      this.stats.persistFailures++;
+      this.opts.onProblem?.('persist failed', { error: (err as Error).message });
+    }
+  }
+
+  /** Learns from the current window now (unless a learn is running) and publishes a changed result. */
+  learnNow(): Promise<LearnOutcome> {
+    if (this.learning) {
+      this.stats.learnSkipped++;
+      return Promise.resolve('busy');
+    }
+    if (this.window.size < this.opts.minRecords) {
+      this.stats.learnSkipped++;
+      return Promise.resolve('too-few');
+    }
+    this.learning = this.runLearn().finally(() => {
+      this.learning = null;
+    });
+    return this.learning;
+  }
+
+  private async runLearn(): Promise<LearnOutcome> {
+    const series = this.window.snapshot().finish();
+    this.stats.learnRuns++;
+    let doc: SignaturesDoc;
+    try {
+      const res = await this.worker.learn(series, this.opts.topology ?? null, this.opts.learn);
+      doc = res.doc;
+      this.stats.lastLearnMs = res.ms;
+    } catch (err) {
+      this.stats.learnFailures++;
+      this.opts.onProblem?.('learn failed', { error: (err as Error).message });
+      return 'failed';
+    }
+    const key = signatureSetKey(doc);
+    if (this.current && key === this.currentKey) return 'unchanged';
+    const update: SignaturesUpdate = { generation: (this.current?.generation ?? 0) + 1, doc };
+    this.current = update;
+    this.currentKey = key;
+    this.stats.generation = update.generation;
+    try {
+      await this.opts.store?.saveSignatures(update.generation, this.now(), doc);
+    } catch (err) {
+      this.stats.persistFailures++;
+      this.opts.onProblem?.('saving signatures failed', { error: (err as Error).message });
+    }
+    this.stats.published++;
+    this.bus.publish(SUBJECTS.signatures, update);
+    return 'published';
+  }
+
+  /** Stops timers and the worker, waits for a running learn, flushes the store (the caller closes it). */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    await this.learning?.catch(() => undefined);
+    await this.worker.close();
+    this.flush();
+  }
+}
+
+function isBatchShape(b: unknown): b is RecordBatch {
+  if (typeof b !== 'object' || b === null) return false;
+  const o = b as Record<string, unknown>;
+  return typeof o.driver === 'string' && o.driver.length > 0 && Number.isSafeInteger(o.seq) && Array.isArray(o.records);
+}
+
+/** Two significant digits: parameters closer than that do not make a new generation. */
+function coarse(x: number): string {
+  return Number.isFinite(x) ? x.toPrecision(2) : String(x);
+}
+
+/**
+ * Identity of a signature set for change detection: which (tag, event, relation) pairs, with their
+ * probability, lead time and window at two significant digits. Order does not matter.
+ */
+export function signatureSetKey(doc: SignaturesDoc): string {
+  return doc.signatures
+    .map((s: Signature) =>
+      [s.tag.name, s.tag.locale, s.event.name, s.event.locale, s.relation, coarse(s.probability), coarse(s.leadTime.p50), coarse(s.window.start), coarse(s.window.end)].join('\u0000'),
+    )
+    .sort()
+    .join('\u0001');
+}

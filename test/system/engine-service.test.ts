@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InProcessBus } from '../../src/bus/in-process.ts';
+import { SUBJECTS, type RecordBatch, type SignaturesUpdate } from '../../src/bus/messages.ts';
+import { EngineService } from '../../src/engine/service.ts';
+import { RecordWindow } from '../../src/engine/service-window.ts';
+import { LearnWorker } from '../../src/engine/worker-client.ts';
+import type { SmartRecord } from '../../src/protocol/record.ts';
+import { DuckdbStore } from '../../src/store/duckdb-store.ts';
+import { fixture } from '../engine/scenario-fixture.ts';
+
+function scenarioRecords(seed: number, durationS: number): SmartRecord[] {
+  const out: SmartRecord[] = [];
+  for (const s of fixture({ seed, durationS, causal: true }).finish()) {
+    for (let i = 0; i < s.times.length; i++) out.push({ time: s.times[i]!, locale: s.key.locale, kind: s.key.kind, name: s.key.name, value: s.values[i]! });
+  }
+  return out.sort((a, b) => a.time - b.time);
+}
+
+function batches(driver: string, records: SmartRecord[], size: number): RecordBatch[] {
+  const out: RecordBatch[] = [];
+  for (let i = 0; i < records.length; i += size) out.push({ driver, seq: out.length + 1, records: records.slice(i, i + size) });
+  return out;
+}
+
+test('the window keeps at most N records and no more than its span behind the newest, counting what it drops', () => {
+  const w = new RecordWindow(5, 100);
+  for (let i = 0; i < 8; i++) w.add({ time: i, locale: 'h', kind: 'tag', name: 'a', value: i });
+  assert.equal(w.size, 5);
+  assert.equal(w.stats.evictedByCount, 3);
+  w.add({ time: 1000, locale: 'h', kind: 'event', name: 'e', value: 1 });
+  assert.equal(w.size, 1);
+  assert.equal(w.stats.evictedByCount, 4);
+  assert.equal(w.stats.evictedByTime, 4);
+  const series = w.snapshot().finish();
+  assert.deepEqual(series.map((s) => [s.key.name, s.times.length]), [['e', 1]]);
+  const few = new RecordWindow(10, 1e9, 2);
+  assert.ok(few.add({ time: 1, locale: 'h', kind: 'tag', name: 'a', value: 1 }));
+  assert.ok(few.add({ time: 2, locale: 'h', kind: 'tag', name: 'b', value: 1 }));
+  assert.ok(!few.add({ time: 3, locale: 'h', kind: 'tag', name: 'c', value: 1 }));
+  assert.equal(few.stats.refusedSeries, 1);
+});
+
+test('engine service: seq checks, rejects, persistence, learning in a worker, publication only on change', async () => {
+  const bus = new InProcessBus();
+  const store = await DuckdbStore.open(':memory:');
+  const engine = new EngineService(bus, { learnIntervalMs: 3_600_000, windowMs: 3_600_000, windowRecords: 1_000_000, minRecords: 100, learn: {}, store });
+  const published: SignaturesUpdate[] = [];
+  bus.subscribe<SignaturesUpdate>(SUBJECTS.signatures, (u) => published.push(u));
+  try {
+    await engine.start();
+    assert.equal(await bus.request(SUBJECTS.signaturesCurrent, {}, 1000), null);
+    assert.equal(await engine.learnNow(), 'too-few');
+
+    const records = scenarioRecords(7, 240);
+    const all = batches('d1', records, 500);
+    const tags = records.filter((r) => r.kind === 'tag').length;
+    // Deliver with one batch duplicated and one missing.
+    const missing = all[3]!;
+    for (const b of all) if (b !== missing) bus.publish(SUBJECTS.records, b);
+    bus.publish(SUBJECTS.records, all[5]);
+    bus.publish(SUBJECTS.records, { driver: 'd2', seq: 1, records: [{ time: 1, locale: 'h', kind: 'bogus', name: 'x', value: 1 }, { time: 2, locale: '', kind: 'tag', name: 'x', value: 1 }] });
+    bus.publish(SUBJECTS.records, { seq: 'x', records: 3 });
+
+    const s = engine.stats;
+    assert.equal(s.duplicateBatches, 1);
+    assert.equal(s.missingBatches, 1);
+    assert.equal(s.rejected, 2);
+    assert.equal(s.rejectedBatches, 1);
+    assert.equal(s.tags + s.events, records.length - missing.records.length);
+    assert.equal(s.tags, tags - missing.records.filter((r) => r.kind === 'tag').length);
+    assert.equal(s.windowSize, s.tags + s.events);
+
+    // Ingest stays live while the worker learns: batches published during learning are taken at once.
+    const learning = engine.learnNow();
+    assert.equal(await engine.learnNow(), 'busy');
+    bus.publish(SUBJECTS.records, { driver: 'd3', seq: 1, records: [{ time: records.at(-1)!.time, locale: 'h9', kind: 'tag', name: 'late', value: 1 }] });
+    assert.equal(s.tags + s.events, records.length - missing.records.length + 1);
+    assert.equal(await learning, 'published');
+    assert.equal(s.learnRuns, 1);
+    assert.equal(published.length, 1);
+    const gen1 = published[0]!;
+    assert.equal(gen1.generation, 1);
+    const mg = gen1.doc.signatures.find((g) => g.tag.name === 'MG' && g.event.locale === 'sw1:p1');
+    assert.ok(mg, `MG -> drop@sw1:p1 learned; got ${gen1.doc.signatures.map((g) => `${g.tag.name}@${g.tag.locale}->${g.event.name}@${g.event.locale}`).join(', ')}`);
+
+    // Same window again: same signatures, nothing published.
+    assert.equal(await engine.learnNow(), 'unchanged');
+    assert.equal(published.length, 1);
+    assert.deepEqual(await bus.request(SUBJECTS.signaturesCurrent, {}, 1000), gen1);
+
+    const rows = await store.query('SELECT count(*) AS n FROM records');
+    assert.equal(Number(rows[0]!.n), s.tags + s.events);
+    assert.equal((await store.latestSignatures())?.generation, 1);
+  } finally {
+    await engine.stop();
+    await store.close();
+    await bus.close();
+  }
+});
+
+test('a restarted engine resumes the stored generation and republishes it', async () => {
+  const bus = new InProcessBus();
+  const store = await DuckdbStore.open(':memory:');
+  const doc = { version: 1, params: {}, signatures: [] };
+  await store.saveSignatures(4, 1, doc);
+  const seen: SignaturesUpdate[] = [];
+  bus.subscribe<SignaturesUpdate>(SUBJECTS.signatures, (u) => seen.push(u));
+  const engine = new EngineService(bus, { learnIntervalMs: 3_600_000, windowMs: 60_000, windowRecords: 1000, minRecords: 1, learn: {}, store });
+  try {
+    await engine.start();
+    assert.deepEqual(seen, [{ generation: 4, doc }]);
+    assert.equal(engine.stats.generation, 4);
+  } finally {
+    await engine.stop();
+    await store.close();
+  }
+});
+
+test('learning runs in a worker thread while the main event loop keeps ticking', async () => {
+  const worker = new LearnWorker();
+  try {
+    const series = fixture({ seed: 3, durationS: 600, causal: true }).finish();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const t0 = performance.now();
+    const out = await worker.learn(series, null, {});
+    const wall = performance.now() - t0;
+    clearInterval(timer);
+    assert.notEqual(out.threadId, 0);
+    assert.ok(out.doc.signatures.length > 0);
+    // The loop was free: a 1 ms timer fired at least once per 20 ms of the learn.
+    assert.ok(ticks >= Math.floor(wall / 20), `ticks ${ticks} during ${wall.toFixed(0)} ms`);
+    await assert.rejects(worker.learn([], null, { fdr: 7 }), /fdr/);
+  } finally {
+    await worker.close();
+  }
+});
