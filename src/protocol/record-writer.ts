@@ -57,7 +57,7 @@ export class RecordWriter {
     private readonly opts: WriterOptions = {},
   ) {
     this.format = opts.format ?? 'csv';
-    if (!(['csv', 'csv4', 'jsonl'] as const).includes(this.format)) throw new Error(`unknown record format ${JSON.stringify(this.format)}`);
+    if (!RECORD_FORMATS.includes(this.format)) throw new Error(`unknown record format ${JSON.stringify(this.format)}`);
     if (this.format === 'csv4' && !opts.kind) throw new Error('the csv4 format needs the kind of its records');
     this.unitExponent = timeUnitExponent(opts.timeUnit ?? 'us');
     this.kindBytes = this.format === 'jsonl' ? { tag: Buffer.from('"tag"'), event: Buffer.from('"event"') } : { tag: Buffer.from('tag'), event: Buffer.from('event') };

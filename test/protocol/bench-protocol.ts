@@ -1,5 +1,5 @@
 // Throughput benchmark of the record writer and reader (not part of `npm test`):
-//   node --import tsx test/protocol/bench-protocol.ts [records=10000000] [format=csv|csv4|jsonl] [gzip=0|1]
+//   node --expose-gc --import tsx test/protocol/bench-protocol.ts [records=10000000] [format=csv|csv4|jsonl] [gzip=0|1]
 // Writes a seeded synthetic file to a temporary directory, reads it back into a SeriesStore, prints
 // records/s and bytes/record, and deletes the file.
 
@@ -54,22 +54,26 @@ try {
   console.log(`write ${format}${gzip ? '.gz' : ''}: ${n} records, ${(bytes / 1e6).toFixed(0)} MB (${(bytes / n).toFixed(1)} B/record) in ${writeS.toFixed(2)} s = ${(n / writeS / 1e6).toFixed(2)} M records/s (incl. generating them; ${writeCpu.toFixed(2)} CPU s = ${(n / writeCpu / 1e6).toFixed(2)} M records per CPU s)`);
 
   const spec = format === 'csv4' ? `tag:${path}` : path;
-  globalThis.gc?.();
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  gc();
   const before = process.memoryUsage();
   const t1 = performance.now();
   const r0 = process.cpuUsage();
   const res = await readRecordFiles([spec]);
   const readS = (performance.now() - t1) / 1000;
   const readCpu = cpuSeconds(r0);
-  const after = process.memoryUsage();
+  const perRecord = (bytes: number) => (bytes / res.accepted).toFixed(1);
+  gc();
+  const afterRead = process.memoryUsage();
   console.log(`read: ${res.accepted} accepted, ${res.rejected} rejected, ${res.store.keys.length} series in ${readS.toFixed(2)} s = ${(res.accepted / readS / 1e6).toFixed(2)} M records/s, ${(bytes / readS / 1e6).toFixed(0)} MB/s (${readCpu.toFixed(2)} CPU s = ${(n / readCpu / 1e6).toFixed(2)} M records per CPU s)`);
-  const perRecord = (a: number, b: number) => ((b - a) / res.accepted).toFixed(1);
-  console.log(`memory after read: rss +${perRecord(before.rss, after.rss)} B/record, arrayBuffers +${perRecord(before.arrayBuffers, after.arrayBuffers)} B/record, heap +${perRecord(before.heapUsed, after.heapUsed)} B/record`);
+  console.log(`  store after read: +${perRecord(afterRead.arrayBuffers - before.arrayBuffers)} B/record (array buffers), rss +${perRecord(afterRead.rss - before.rss)} B/record`);
   const t2 = performance.now();
   const series = res.store.finish();
   const finishS = (performance.now() - t2) / 1000;
-  const peak = process.memoryUsage();
-  console.log(`finish: ${series.length} series in ${finishS.toFixed(2)} s; rss +${perRecord(before.rss, peak.rss)} B/record, arrayBuffers +${perRecord(before.arrayBuffers, peak.arrayBuffers)} B/record`);
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  gc();
+  const afterFinish = process.memoryUsage();
+  console.log(`finish: ${series.length} series in ${finishS.toFixed(2)} s; afterwards +${perRecord(afterFinish.arrayBuffers - before.arrayBuffers)} B/record (array buffers); peak rss of the process ${perRecord(peakRss - before.rss)} B/record above the start of the read`);
   if (res.accepted !== n) throw new Error(`read ${res.accepted} of ${n} records`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
