@@ -252,4 +252,4 @@ export function planScenario(options: ScenarioOptions): ScenarioPlan {
 }
 
 export const POOLED_SCORING_NOTE =
-  'A pooled signature (tag or event locale "*") is correct when some truth pair has the same tag and event names and matching non-"*" locales; it recalls every such pair. Lead time and calibration are scored on exact-locale signatures only.';
+  'A pooled signature (tag or event locale "*") is correct when some truth pair has the same tag and event names, matching non-"*" locales and the same relation ("any" matches every relation); it recalls every such pair. Lead time, calibration and extent are scored on exact-locale signatures only.';

@@ -1,7 +1,8 @@
 // Scores a signatures document against a scenario's truth: precision, recall, F1, false discoveries (with
 // why each is false), lead-time error, probability calibration and extent error.
-// Pooled signatures (locale "*") match any truth pair with the same names and matching non-"*" locales;
-// lead time, calibration and extent are scored on exact-locale signatures only.
+// Pooled signatures (locale "*") match any truth pair with the same names, matching non-"*" locales and the
+// same relation ("1-hop", ...; "any" matches all); lead time, calibration and extent are scored on
+// exact-locale signatures only.
 
 import type { Signature, SignaturesDoc } from '../engine/signature.ts';
 import type { TruthDoc, TruthEndpoint, TruthPair } from './truth.ts';
@@ -58,7 +59,7 @@ export function scoreSignatures(doc: SignaturesDoc, truth: TruthDoc): Score {
   const exact: { sig: Signature; pair: TruthPair | null }[] = [];
   let tp = 0;
   for (const sig of doc.signatures) {
-    const matches = pairs.filter((p) => endpointMatches(sig.tag, p.tag) && endpointMatches(sig.event, p.event));
+    const matches = pairs.filter((p) => endpointMatches(sig.tag, p.tag) && endpointMatches(sig.event, p.event) && (!isPooled(sig) || sig.relation === 'any' || sig.relation === p.relation));
     if (matches.length > 0) {
       tp++;
       for (const m of matches) recalled.add(m);

@@ -92,11 +92,12 @@ test('reliability table: false discoveries count with true probability 0', () =>
   assert.equal(s.calibration.reliability.reduce((n, r) => n + r.signatures, 0), 3);
 });
 
-test('pooled signatures recall every pair with the same names and are scored only for detection', () => {
-  const s = scoreSignatures(doc([sig('MultiGet', '*', 'drop', '*', 0.7, 1500), sig('gc_pause', '*', 'drop', '*', 0.3, 1500)]), truth);
+test('pooled signatures recall every pair with the same names and relation and are scored only for detection', () => {
+  const twoHop = { ...sig('MultiGet', '*', 'drop', '*', 0.2, 1500), relation: '2-hop' };
+  const s = scoreSignatures(doc([sig('MultiGet', '*', 'drop', '*', 0.7, 1500), sig('gc_pause', '*', 'drop', '*', 0.3, 1500), twoHop]), truth);
   assert.equal(s.truePositives, 1);
   assert.equal(s.recalled, 2);
-  assert.deepEqual(s.falseDiscoveryReasons, { pooled: 1 });
+  assert.deepEqual(s.falseDiscoveryReasons, { pooled: 2 });
   assert.equal(s.leadTime.scored, 0);
   assert.equal(s.calibration.scored, 0);
 });

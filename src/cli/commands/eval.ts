@@ -20,7 +20,7 @@ const HELP = `usage:
   smarttags eval --method crude|learn --records R --topology T --truth T [--td 10ms] [--threshold 0.3]
                  [--max-hops 2] [--save-signatures F] [--json]
   smarttags eval --compare [--scenarios coexist,norelation] [--seeds 1,2,3] [--td 500us,2ms,10ms,50ms,200ms,1s]
-                 [--apps N] [--duration D] [--max-hops 2] [--no-learn] [--markdown] [--json]
+                 [--apps N] [--duration D] [--max-hops 2] [--no-learn | --no-crude] [--markdown] [--json]
 
   --signatures S       signatures.json to score
   --truth T            truth.json written by \`smarttags synth\`
@@ -33,6 +33,7 @@ const HELP = `usage:
   --save-signatures F  also write the signatures the method produced
   --compare            generate scenarios in memory and score crude (each td) and learn, per seed
   --no-learn           --compare without the learner
+  --no-crude           --compare with the learner only
   --markdown           --compare: print a markdown table
   --json               print machine-readable JSON instead of tables`;
 
@@ -57,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
       apps: { type: 'string' },
       duration: { type: 'string' },
       'no-learn': { type: 'boolean' },
+      'no-crude': { type: 'boolean' },
       markdown: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -75,7 +77,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new UsageError(`--scenarios: unknown scenario ${JSON.stringify(s)} (one of ${SCENARIOS.join(', ')})`);
     const seeds = (v.seeds ?? '1,2,3').split(',').map((s) => numberOption('seeds', s, 0));
     for (const s of seeds) if (!Number.isSafeInteger(s) || s < 0) throw new UsageError(`--seeds: not a non-negative integer: ${s}`);
-    const methods: Method[] = durations('td', v.td ?? DEFAULT_TDS).map((td) => ({ kind: 'crude', td, threshold }));
+    if (v['no-learn'] && v['no-crude']) throw new UsageError('--no-learn and --no-crude leave nothing to compare');
+    const methods: Method[] = v['no-crude'] ? [] : durations('td', v.td ?? DEFAULT_TDS).map((td) => ({ kind: 'crude', td, threshold }));
     if (!v['no-learn']) methods.push({ kind: 'learn' });
     const rows = compareMethods({
       scenarios: scenarios as ScenarioName[],
