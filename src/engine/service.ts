@@ -1,5 +1,6 @@
 // The engine service (S.E., paper 3.4.2): ingests RecordBatches from drivers (seq checked per driver),
-// keeps a bounded window, persists records, re-learns periodically in a worker thread and publishes the
+// keeps a bounded window, persists records (and the drivers' last seq, so redeliveries after a restart are
+// recognised), re-learns periodically in a worker thread and publishes the
 // signatures on SUBJECTS.signatures when they changed. Answers SUBJECTS.signaturesCurrent requests.
 
 import type { Bus } from '../bus/bus.ts';
@@ -41,6 +42,8 @@ export interface EngineStats {
   duplicateBatches: number;
   /** Batches missing between consecutive seqs of a driver. */
   missingBatches: number;
+  /** Drivers seen starting over at seq 1 (a restarted driver). */
+  driverRestarts: number;
   /** Records evicted from the window (count or time bound). */
   windowEvicted: number;
   windowSize: number;
@@ -59,13 +62,16 @@ export type LearnOutcome = 'published' | 'unchanged' | 'too-few' | 'busy' | 'fai
 
 export class EngineService {
   readonly stats: EngineStats = {
-    batches: 0, tags: 0, events: 0, rejected: 0, rejectedBatches: 0, duplicateBatches: 0, missingBatches: 0,
+    batches: 0, tags: 0, events: 0, rejected: 0, rejectedBatches: 0, duplicateBatches: 0, missingBatches: 0, driverRestarts: 0,
     windowEvicted: 0, windowSize: 0, learnRuns: 0, learnFailures: 0, learnSkipped: 0, lastLearnMs: 0,
     generation: 0, published: 0, persisted: 0, persistFailures: 0,
   };
   private readonly window: RecordWindow;
   private readonly worker = new LearnWorker();
-  private readonly lastSeq = new Map<string, number>();
+  private lastSeq = new Map<string, number>();
+  /** Drivers whose seq advanced since the last save. */
+  private readonly dirtySeq = new Set<string>();
+  private saving: Promise<void> | null = null;
   private current: SignaturesUpdate | null = null;
   private currentKey = '';
   private learning: Promise<LearnOutcome> | null = null;
@@ -83,6 +89,7 @@ export class EngineService {
 
   /** Restores the last stored generation, subscribes to records and starts the learn timer. */
   async start(): Promise<void> {
+    if (this.opts.store) this.lastSeq = await this.opts.store.loadDriverSeqs();
     const stored = await this.opts.store?.latestSignatures();
     if (stored) {
       this.current = { generation: stored.generation, doc: stored.doc };
@@ -95,8 +102,8 @@ export class EngineService {
     const learnTimer = setInterval(() => void this.learnNow(), this.opts.learnIntervalMs);
     learnTimer.unref();
     this.timers.push(learnTimer);
-    if (this.opts.store && !this.opts.flushEveryBatch) {
-      const flushTimer = setInterval(() => this.flush(), 200);
+    if (this.opts.store) {
+      const flushTimer = setInterval(() => void this.persistProgress(), 200);
       flushTimer.unref();
       this.timers.push(flushTimer);
     }
@@ -115,12 +122,13 @@ export class EngineService {
       return;
     }
     const last = this.lastSeq.get(batch.driver);
-    if (last !== undefined && batch.seq <= last) {
+    if (last !== undefined && batch.seq === 1 && last >= 1) this.stats.driverRestarts++;
+    else if (last !== undefined && batch.seq <= last) {
       this.stats.duplicateBatches++;
       return;
-    }
-    if (last !== undefined && batch.seq > last + 1) this.stats.missingBatches += batch.seq - last - 1;
+    } else if (last !== undefined && batch.seq > last + 1) this.stats.missingBatches += batch.seq - last - 1;
     this.lastSeq.set(batch.driver, batch.seq);
+    this.dirtySeq.add(batch.driver);
     this.stats.batches++;
     const limit = this.now() + (this.opts.maxFutureMs ?? 60_000) * 1000;
     const accepted: SmartRecord[] = [];
@@ -155,13 +163,33 @@ export class EngineService {
     }
   }
 
-  private flush(): void {
+  private flush(): boolean {
     try {
       this.opts.store?.flush();
+      return true;
     } catch (err) {
       this.stats.persistFailures++;
       this.opts.onProblem?.('persist failed', { error: (err as Error).message });
+      return false;
     }
+  }
+
+  /** Flushes records, then saves the drivers' seqs they reach (one save at a time). */
+  private persistProgress(): Promise<void> {
+    if (this.saving || !this.opts.store) return this.saving ?? Promise.resolve();
+    if (!this.flush() || this.dirtySeq.size === 0) return Promise.resolve();
+    const seqs = new Map([...this.dirtySeq].map((d) => [d, this.lastSeq.get(d)!]));
+    this.dirtySeq.clear();
+    this.saving = this.opts.store
+      .saveDriverSeqs(seqs)
+      .catch((err: Error) => {
+        this.stats.persistFailures++;
+        this.opts.onProblem?.('saving driver seqs failed', { error: err.message });
+      })
+      .finally(() => {
+        this.saving = null;
+      });
+    return this.saving;
   }
 
   /** Learns from the current window now (unless a learn is running) and publishes a changed result. */
@@ -218,7 +246,8 @@ export class EngineService {
     this.unsubscribe = [];
     await this.learning?.catch(() => undefined);
     await this.worker.close();
-    this.flush();
+    await this.saving;
+    await this.persistProgress();
   }
 }
 

@@ -14,6 +14,7 @@ const SCHEMA = [
      tag_name VARCHAR, tag_locale VARCHAR, event_name VARCHAR, event_locale VARCHAR, relation VARCHAR,
      probability DOUBLE, lift DOUBLE, q_value DOUBLE, support INTEGER, hits INTEGER,
      lead_p50 DOUBLE, window_start DOUBLE, window_end DOUBLE, json VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS driver_seq (driver VARCHAR PRIMARY KEY, seq BIGINT NOT NULL)`,
 ];
 
 export interface StoredGeneration {
@@ -105,6 +106,21 @@ export class DuckdbStore {
       await this.conn.run('ROLLBACK');
       throw err;
     }
+  }
+
+  /** Records the last batch seq persisted per driver (call after `flush()`), so a restart skips redeliveries. */
+  async saveDriverSeqs(seqs: ReadonlyMap<string, number>): Promise<void> {
+    if (seqs.size === 0) return;
+    const prepared = await this.conn.prepare('INSERT OR REPLACE INTO driver_seq VALUES ($1, $2)');
+    for (const [driver, seq] of seqs) {
+      prepared.bind([driver, BigInt(seq)]);
+      await prepared.run();
+    }
+  }
+
+  async loadDriverSeqs(): Promise<Map<string, number>> {
+    const rows = await this.query('SELECT driver, seq FROM driver_seq');
+    return new Map(rows.map((r) => [String(r.driver), Number(r.seq)]));
   }
 
   /** The newest stored generation, or null when none was saved. */
