@@ -18,6 +18,8 @@ export interface DuckdbWindowOptions {
   threads?: number;
   /** Where DuckDB may spill (default: its own choice). */
   tempDir?: string;
+  /** DuckDB memory_limit, e.g. "6GB" (default: DuckDB's, 80% of RAM); beyond it DuckDB spills or fails. */
+  memoryLimit?: string;
   /** Also return every pair with at least one hit. */
   collectPairs?: boolean;
 }
@@ -83,6 +85,10 @@ export async function duckdbWindowedMethod(opts: DuckdbWindowOptions): Promise<D
   const config: Record<string, string> = { preserve_insertion_order: 'false' };
   if (opts.threads !== undefined) config.threads = String(opts.threads);
   if (opts.tempDir !== undefined) config.temp_directory = opts.tempDir;
+  if (opts.memoryLimit !== undefined) {
+    if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(opts.memoryLimit)) throw new Error(`memoryLimit: expected a size such as 6GB, got ${JSON.stringify(opts.memoryLimit)}`);
+    config.memory_limit = opts.memoryLimit;
+  }
   const t0 = performance.now();
   const topology = await Topology.load(opts.topology);
   const instance = await DuckDBInstance.create(':memory:', config);

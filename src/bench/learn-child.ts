@@ -21,6 +21,7 @@ export interface DuckdbChildOptions {
   td: number;
   maxHops: number;
   tempDir: string;
+  memoryLimit: string;
 }
 
 export interface OursChildReport {
@@ -75,7 +76,7 @@ async function runOurs(o: OursChildOptions): Promise<OursChildReport> {
 
 async function runDuckdb(o: DuckdbChildOptions) {
   const { duckdbWindowedMethod } = await import('./duckdb-window.ts');
-  const r = await duckdbWindowedMethod({ records: o.records, topology: o.topology, td: o.td, maxHops: o.maxHops, tempDir: o.tempDir });
+  const r = await duckdbWindowedMethod({ records: o.records, topology: o.topology, td: o.td, maxHops: o.maxHops, tempDir: o.tempDir, memoryLimit: o.memoryLimit });
   return { mode: 'duckdb' as const, ...r, peakRssBytes: memoryFigures().peakRssBytes };
 }
 
@@ -106,6 +107,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`bench learn child: ${(err as Error).stack ?? err}\n`);
+  process.stderr.write(`bench learn child: ${(err as Error).message ?? err}\n`);
   process.exitCode = 1;
 });

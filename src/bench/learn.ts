@@ -11,7 +11,7 @@ import { synthesize } from '../evaluation/synthesize.ts';
 import { writeScenario } from '../evaluation/write-scenario.ts';
 import { DEFAULT_MAX_HOPS } from '../protocol/topology.ts';
 import type { DuckdbWindowResult } from './duckdb-window.ts';
-import type { OursChildReport } from './learn-child.ts';
+import type { DuckdbChildOptions, OursChildReport } from './learn-child.ts';
 import { integerOption, parseBenchArgs, positiveOption } from './options.ts';
 import { runBenchChild } from './run-child.ts';
 
@@ -33,6 +33,8 @@ export interface LearnBenchOptions {
   /** Keep the scenario and outputs here (reused when it already holds the same scenario). */
   keep?: string;
   duckdbTimeoutMs: number;
+  /** DuckDB memory_limit (it spills to the work directory beyond it). */
+  duckdbMemory: string;
   oursTimeoutMs: number;
   log?: (line: string) => void;
 }
@@ -46,10 +48,11 @@ export interface LearnBenchResult {
   generateMs: number | null;
   ours: OursChildReport & { wallMs: number; baselineRssBytes: number | null; bytesPerRecord: number | null };
   duckdb:
-    | (DuckdbWindowResult & { timedOut: false; wallMs: number; peakRssBytes: number | null; baselineRssBytes: number | null; bytesPerRecord: number | null })
-    | { timedOut: true; wallMs: number; timeoutMs: number };
-  /** DuckDB wall time / ours (a lower bound when DuckDB timed out). */
-  speedup: number;
+    | (DuckdbWindowResult & { status: 'done'; wallMs: number; peakRssBytes: number | null; baselineRssBytes: number | null; bytesPerRecord: number | null })
+    | { status: 'timeout'; wallMs: number; timeoutMs: number }
+    | { status: 'failed'; wallMs: number; error: string };
+  /** DuckDB time / ours (a lower bound when DuckDB timed out; null when it failed). */
+  speedup: number | null;
   speedupIsLowerBound: boolean;
   targets: { speedup: boolean; seconds: boolean; bytesPerRecord: boolean };
 }
@@ -63,6 +66,7 @@ const HELP = `usage: smarttags bench learn [--records N] [--keep DIR] [--json FI
   --td D               the DuckDB method's fixed window, µs (default 200000)
   --max-hops N         topology reach of a relation, both sides (default ${DEFAULT_MAX_HOPS})
   --duckdb-timeout S   give up on DuckDB after S seconds; the speedup is then a lower bound (default 1800)
+  --duckdb-memory M    DuckDB memory_limit; beyond it DuckDB spills into the work directory (default 6GB)
   --ours-timeout S     give up on our learner after S seconds (default 1800)
   --apps N --spines N --leaves N --hosts-per-leaf N   scenario shape (default: the bench scenario's)`;
 
@@ -92,6 +96,20 @@ async function prepareScenario(dir: string, o: LearnBenchOptions): Promise<{ ms:
   return { ms, scenario: wanted };
 }
 
+type DuckdbOutcome = LearnBenchResult['duckdb'];
+
+/** The DuckDB child: done, timed out (process group killed) or failed (e.g. out of memory), never thrown. */
+async function runDuckdb(options: DuckdbChildOptions, timeoutMs: number): Promise<DuckdbOutcome> {
+  const started = performance.now();
+  try {
+    const r = await runBenchChild<DuckdbWindowResult & { peakRssBytes: number | null }>('duckdb', options, timeoutMs);
+    if (!r.report) return { status: 'timeout', wallMs: r.wallMs, timeoutMs };
+    return { ...r.report, status: 'done', wallMs: r.wallMs, baselineRssBytes: null, bytesPerRecord: null };
+  } catch (err) {
+    return { status: 'failed', wallMs: performance.now() - started, error: (err as Error).message.split('\n').filter(Boolean).join(' | ').slice(0, 1000) };
+  }
+}
+
 export async function runLearnBench(o: LearnBenchOptions): Promise<LearnBenchResult> {
   const dir = o.keep ?? (await mkdtemp(join(tmpdir(), 'smarttags-bench-learn-')));
   try {
@@ -113,16 +131,13 @@ export async function runLearnBench(o: LearnBenchOptions): Promise<LearnBenchRes
     const oursResult = { ...ours.report, wallMs: ours.wallMs, baselineRssBytes: oursBaseline, bytesPerRecord: perRecord(ours.report.peakRssBytes, oursBaseline, ours.report.records) };
     o.log?.(`ours: ${(oursResult.totalMs / 1000).toFixed(2)} s, peak ${mib(oursResult.peakRssBytes)}`);
 
-    o.log?.(`duckdb: read_csv + ASOF JOIN windowed method (td ${o.td} µs, timeout ${o.duckdbTimeoutMs / 1000} s)`);
-    const duck = await runBenchChild<DuckdbWindowResult & { peakRssBytes: number | null }>('duckdb', { records, topology, td: o.td, maxHops: o.maxHops, tempDir: spill }, o.duckdbTimeoutMs);
-    const duckBaseline = duckBase.report?.peakRssBytes ?? null;
-    const duckdb: LearnBenchResult['duckdb'] = duck.report
-      ? { ...duck.report, timedOut: false, wallMs: duck.wallMs, baselineRssBytes: duckBaseline, bytesPerRecord: perRecord(duck.report.peakRssBytes, duckBaseline, duck.report.records) }
-      : { timedOut: true, wallMs: duck.wallMs, timeoutMs: o.duckdbTimeoutMs };
-    const duckMs = duckdb.timedOut ? duckdb.wallMs : duckdb.totalMs;
-    o.log?.(duckdb.timedOut ? `duckdb: timed out after ${(duck.wallMs / 1000).toFixed(0)} s` : `duckdb: ${(duckMs / 1000).toFixed(2)} s, peak ${mib(duckdb.peakRssBytes)}`);
+    o.log?.(`duckdb: read_csv + ASOF JOIN windowed method (td ${o.td} µs, memory ${o.duckdbMemory}, timeout ${o.duckdbTimeoutMs / 1000} s)`);
+    const duckdb = await runDuckdb({ records, topology, td: o.td, maxHops: o.maxHops, tempDir: spill, memoryLimit: o.duckdbMemory }, o.duckdbTimeoutMs);
+    if (duckdb.status === 'done') duckdb.bytesPerRecord = perRecord(duckdb.peakRssBytes, duckBase.report?.peakRssBytes ?? null, duckdb.records);
+    if (duckdb.status === 'done') duckdb.baselineRssBytes = duckBase.report?.peakRssBytes ?? null;
+    o.log?.(duckdb.status === 'done' ? `duckdb: ${(duckdb.totalMs / 1000).toFixed(2)} s, peak ${mib(duckdb.peakRssBytes)}` : `duckdb: ${duckdb.status} after ${(duckdb.wallMs / 1000).toFixed(0)} s`);
 
-    const speedup = duckMs / oursResult.totalMs;
+    const speedup = duckdb.status === 'done' ? duckdb.totalMs / oursResult.totalMs : duckdb.status === 'timeout' ? duckdb.wallMs / oursResult.totalMs : null;
     return {
       records: oursResult.records,
       scenario,
@@ -133,9 +148,9 @@ export async function runLearnBench(o: LearnBenchOptions): Promise<LearnBenchRes
       ours: oursResult,
       duckdb,
       speedup,
-      speedupIsLowerBound: duckdb.timedOut,
+      speedupIsLowerBound: duckdb.status === 'timeout',
       targets: {
-        speedup: speedup >= TARGETS.speedup,
+        speedup: speedup !== null && speedup >= TARGETS.speedup,
         seconds: oursResult.totalMs <= TARGETS.seconds * 1000,
         bytesPerRecord: oursResult.bytesPerRecord !== null && oursResult.bytesPerRecord <= TARGETS.bytesPerRecord,
       },
@@ -157,17 +172,18 @@ export function formatLearnBench(r: LearnBenchResult): string {
     `        peak RSS ${mib(o.peakRssBytes)} - idle ${mib(o.baselineRssBytes)} = ${o.bytesPerRecord === null ? 'n/a' : o.bytesPerRecord.toFixed(1)} bytes/record; ${o.signatures} signatures`,
   ];
   const d = r.duckdb;
-  if (d.timedOut) lines.push(`duckdb  did not finish within ${s(d.timeoutMs)}`);
+  if (d.status === 'timeout') lines.push(`duckdb  did not finish within ${s(d.timeoutMs)}`);
+  else if (d.status === 'failed') lines.push(`duckdb  failed after ${s(d.wallMs)}: ${d.error}`);
   else {
     lines.push(`duckdb  ${s(d.totalMs)}  (read_csv ${s(d.loadMs)}, related pairs ${s(d.pairsMs)}, ASOF query ${s(d.queryMs)}); ${d.probes.toLocaleString('en-US')} probes, ${d.candidates.toLocaleString('en-US')} pairs, td ${r.td} µs`);
     lines.push(`        peak RSS ${mib(d.peakRssBytes)} - idle ${mib(d.baselineRssBytes)} = ${d.bytesPerRecord === null ? 'n/a' : d.bytesPerRecord.toFixed(1)} bytes/record`);
   }
-  lines.push(`speedup ${r.speedupIsLowerBound ? '>= ' : ''}${r.speedup.toFixed(1)}x (target >= ${TARGETS.speedup}x: ${ok(r.targets.speedup)}); ours <= ${TARGETS.seconds} s: ${ok(r.targets.seconds)}; <= ${TARGETS.bytesPerRecord} B/record: ${ok(r.targets.bytesPerRecord)}`);
+  lines.push(`speedup ${r.speedup === null ? 'n/a' : `${r.speedupIsLowerBound ? '>= ' : ''}${r.speedup.toFixed(1)}x`} (target >= ${TARGETS.speedup}x: ${ok(r.targets.speedup)}); ours <= ${TARGETS.seconds} s: ${ok(r.targets.seconds)}; <= ${TARGETS.bytesPerRecord} B/record: ${ok(r.targets.bytesPerRecord)}`);
   return lines.join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const v = parseBenchArgs(argv, ['records', 'keep', 'json', 'seed', 'td', 'max-hops', 'duckdb-timeout', 'ours-timeout', 'apps', 'spines', 'leaves', 'hosts-per-leaf'], HELP);
+  const v = parseBenchArgs(argv, ['records', 'keep', 'json', 'seed', 'td', 'max-hops', 'duckdb-timeout', 'duckdb-memory', 'ours-timeout', 'apps', 'spines', 'leaves', 'hosts-per-leaf'], HELP);
   if (!v) return 0;
   const optional = (name: string) => (v[name] === undefined ? undefined : integerOption(name, v[name], 0, 1));
   const result = await runLearnBench({
@@ -181,6 +197,7 @@ export async function run(argv: string[]): Promise<number> {
     maxHops: integerOption('max-hops', v['max-hops'], DEFAULT_MAX_HOPS, 0),
     keep: v.keep,
     duckdbTimeoutMs: positiveOption('duckdb-timeout', v['duckdb-timeout'], 1800) * 1000,
+    duckdbMemory: v['duckdb-memory'] ?? '6GB',
     oursTimeoutMs: positiveOption('ours-timeout', v['ours-timeout'], 1800) * 1000,
     log: (line) => process.stderr.write(`bench learn: ${line}\n`),
   });

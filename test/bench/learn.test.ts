@@ -12,7 +12,7 @@ import { run as benchCommand } from '../../src/cli/commands/bench.ts';
 
 const SMALL: LearnBenchOptions = {
   records: 20_000, seed: 3, apps: 4, spines: 2, leaves: 2, hostsPerLeaf: 4,
-  td: 200_000, maxHops: 2, duckdbTimeoutMs: 60_000, oursTimeoutMs: 60_000,
+  td: 200_000, maxHops: 2, duckdbTimeoutMs: 60_000, duckdbMemory: '1GB', oursTimeoutMs: 60_000,
 };
 
 test('bench learn measures both sides on the same file and reuses a kept scenario', { timeout: 120_000 }, async () => {
@@ -22,8 +22,8 @@ test('bench learn measures both sides on the same file and reuses a kept scenari
     assert.ok(r.generateMs !== null && r.generateMs > 0);
     assert.ok(r.ours.records > 15_000 && r.ours.records < 30_000, `records ${r.ours.records}`);
     assert.equal(r.ours.rejected, 0);
-    assert.ok(!r.duckdb.timedOut);
-    if (r.duckdb.timedOut) return;
+    assert.equal(r.duckdb.status, 'done');
+    if (r.duckdb.status !== 'done') return;
     assert.equal(r.duckdb.records, r.ours.records, 'both read the same CSV');
     assert.equal(r.duckdb.candidates, r.ours.candidates, 'both test the same related pairs');
     assert.ok(r.ours.signatures >= 1, 'the causal apps are found');
@@ -36,12 +36,13 @@ test('bench learn measures both sides on the same file and reuses a kept scenari
     assert.equal(r.ours.bytesPerRecord, (r.ours.peakRssBytes! - r.ours.baselineRssBytes!) / r.ours.records);
     assert.equal(r.speedup, r.duckdb.totalMs / r.ours.totalMs);
     assert.equal(r.targets.speedup, r.speedup >= 10);
+    assert.ok(r.duckdb.peakRssBytes! > r.duckdb.baselineRssBytes!);
     assert.match(formatLearnBench(r), /^records [\d,]+, \d+ series/);
 
     const again = await runLearnBench({ ...SMALL, keep: dir, duckdbTimeoutMs: 1 });
     assert.equal(again.generateMs, null, 'scenario reused');
     assert.equal(again.ours.records, r.ours.records);
-    assert.ok(again.duckdb.timedOut);
+    assert.equal(again.duckdb.status, 'timeout');
     assert.ok(again.speedupIsLowerBound);
     assert.match(formatLearnBench(again), /duckdb {2}did not finish within 0.00 s\nspeedup >= /);
   } finally {
@@ -49,14 +50,18 @@ test('bench learn measures both sides on the same file and reuses a kept scenari
   }
 });
 
-test('bench learn without --keep leaves no files behind; bad options are named', { timeout: 60_000 }, async () => {
+test('bench learn without --keep leaves no files behind, reports a failing DuckDB; bad options are named', { timeout: 60_000 }, async () => {
   await assert.rejects(run(['--records', '10']), /--records: must be an integer >= 1000, got 10/);
   await assert.rejects(run(['--td', 'x']), /--td: not a number: "x"/);
   await assert.rejects(run(['extra']), /unexpected argument "extra"/);
   await assert.rejects(benchCommand(['nope']), /unknown benchmark "nope"/);
   await assert.rejects(benchCommand(['learn-child']), /unknown benchmark "learn-child"/);
   const logs: string[] = [];
-  await runLearnBench({ ...SMALL, records: 2_000, log: (l) => logs.push(l) });
+  const r = await runLearnBench({ ...SMALL, records: 2_000, duckdbMemory: 'lots', log: (l) => logs.push(l) });
+  assert.equal(r.duckdb.status, 'failed', 'a DuckDB failure is reported, not thrown');
+  if (r.duckdb.status === 'failed') assert.match(r.duckdb.error, /memoryLimit: expected a size such as 6GB, got "lots"/);
+  assert.equal(r.speedup, null);
+  assert.ok(r.ours.signatures >= 0 && r.ours.records > 1000, 'our side still measured');
   const dir = logs.map((l) => l.match(/ into (\S+)$/)?.[1]).find(Boolean);
   assert.ok(dir, 'the generation log names the directory');
   assert.ok(!existsSync(dir), `${dir} removed`);
