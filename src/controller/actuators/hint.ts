@@ -1,0 +1,69 @@
+// Application hints: the decision (e.g. a per-destination stagger slot) published on
+// SUBJECTS.hint(locale); the driver serving that locale delivers it to its apps through the SDK. A hint
+// carries its own expiresAt, so nothing stays behind to revert.
+
+import type { Bus } from '../../bus/bus.ts';
+import { SUBJECTS, type Hint } from '../../bus/messages.ts';
+import { identifierProblem } from '../../protocol/record.ts';
+import { NameError } from '../names.ts';
+import type { Actuator, Rule } from '../actuator.ts';
+
+export interface HintParams {
+  locale: string;
+  /** What the app is told to do, e.g. "stagger" (the Hint's action). */
+  kind: string;
+  /** Everything else: numbers, strings and booleans only. */
+  values: Record<string, number | string | boolean>;
+}
+
+const MAX_VALUES = 32;
+
+export class HintActuator implements Actuator<HintParams> {
+  readonly name = 'hint';
+  readonly kernel = false;
+  /** Delivered once; not a rule that lives and is reverted. */
+  readonly lasting = false;
+
+  constructor(private readonly bus: Bus) {}
+
+  validate(params: Record<string, unknown>): HintParams {
+    const { locale, kind, ...rest } = params;
+    const lp = identifierProblem(locale);
+    if (lp) throw new NameError('hint.locale', lp);
+    const k = kind ?? 'hint';
+    const kp = identifierProblem(k);
+    if (kp) throw new NameError('hint.kind', kp);
+    const values: Record<string, number | string | boolean> = {};
+    const entries = Object.entries(rest).filter(([, v]) => v !== undefined && v !== null);
+    if (entries.length > MAX_VALUES) throw new NameError('hint', `at most ${MAX_VALUES} values`);
+    for (const [name, v] of entries) {
+      if (typeof v === 'number' ? !Number.isFinite(v) : typeof v !== 'string' && typeof v !== 'boolean') throw new NameError(`hint.${name}`, `must be a finite number, string or boolean, got ${JSON.stringify(v)}`);
+      if (typeof v === 'string' && v.length > 256) throw new NameError(`hint.${name}`, 'longer than 256 characters');
+      values[name] = v as number | string | boolean;
+    }
+    return { locale: locale as string, kind: k as string, values };
+  }
+
+  key(p: HintParams): string {
+    return `hint ${p.locale}/${p.kind}`;
+  }
+
+  describe(p: HintParams): string {
+    return `app ${p.locale}`;
+  }
+
+  /** The hint a rule stands for. */
+  hintOf(rule: Rule<HintParams>): Hint {
+    return { locale: rule.params.locale, tag: rule.tag.name, action: rule.params.kind, params: { ...rule.params.values }, expiresAt: rule.expiresAt };
+  }
+
+  async apply(rule: Rule<HintParams>): Promise<Hint> {
+    const h = this.hintOf(rule);
+    this.bus.publish(SUBJECTS.hint(rule.params.locale), h);
+    return h;
+  }
+
+  async revert(): Promise<void> {
+    // A hint expires at its own expiresAt in the app; there is nothing to undo here.
+  }
+}

@@ -1,0 +1,34 @@
+// A kernel command as the controller records and runs it: tool (ip or tc), namespace and argv.
+// `checkCommand` re-validates every part, so commands read back from the journal are as safe as new ones.
+
+import { commandToken, netnsName, NameError } from './names.ts';
+
+export type Tool = 'ip' | 'tc';
+
+export interface Command {
+  tool: Tool;
+  /** Network namespace (`ip -n` / `tc -n`), or null for the host's. */
+  netns: string | null;
+  /** Arguments after the tool's global options, e.g. ['class', 'change', 'dev', 'veth0', ...]. */
+  args: string[];
+}
+
+export function checkCommand(cmd: unknown, field = 'command'): Command {
+  if (typeof cmd !== 'object' || cmd === null) throw new NameError(field, 'must be an object');
+  const c = cmd as Record<string, unknown>;
+  if (c.tool !== 'ip' && c.tool !== 'tc') throw new NameError(`${field}.tool`, `must be "ip" or "tc", got ${JSON.stringify(c.tool)}`);
+  const netns = c.netns === null || c.netns === undefined ? null : netnsName(`${field}.netns`, c.netns);
+  if (!Array.isArray(c.args) || c.args.length === 0 || c.args.length > 64) throw new NameError(`${field}.args`, 'must be 1-64 tokens');
+  const args = c.args.map((a, i) => commandToken(`${field}.args[${i}]`, a));
+  return { tool: c.tool, netns, args };
+}
+
+/** The argv of a one-shot invocation: tool, namespace option, args. */
+export function argv(cmd: Command): string[] {
+  return cmd.netns === null ? [...cmd.args] : ['-n', cmd.netns, ...cmd.args];
+}
+
+/** How a command reads in logs and errors. */
+export function describeCommand(cmd: Command): string {
+  return [cmd.tool, ...argv(cmd)].join(' ');
+}

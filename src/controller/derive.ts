@@ -1,0 +1,64 @@
+// Rule parameters derived from the signature and the Tag, so users need not tune by hand:
+//   expiration   expiresAt = tag.time + window.end + margin, margin = max(1 ms, (window.end - window.start)/4)
+//                (policy: expiration.marginUs, or expiration.fixedUs counted from tag.time), capped at maxUs;
+//   likelihood   p(v) = logistic extent 1/(1+exp(-(a+b v))) at the Tag's value v, else the extent bin holding v,
+//                else the signature's probability; the policy skips acting when p(v) < minEventProbability;
+//   responders   N = round(v) (the Tag's value is the fan-out) or a fixed derive.responders;
+//   pacing rate  rate = bottleneckBps / N  (each sender gets its fair share of the bottleneck);
+//   stagger slot slotUs = ceil(bytesPerResponder * 8 / bottleneckBps * 1e6) (one response's time at line rate);
+//   delay        delayUs = jitterUs = slotUs * (N - 1) / 2 (netem: senders spread over [0, (N-1) slots]).
+
+import type { Signature } from '../engine/signature.ts';
+import type { SmartRecord } from '../protocol/record.ts';
+import type { Policy } from './policy.ts';
+
+/** Probability of the event after a Tag of value `v`, from the signature's extent. */
+export function eventProbabilityAt(sig: Signature, v: number): number {
+  const lg = sig.extent.logistic;
+  if (lg) return 1 / (1 + Math.exp(-(lg.a + lg.b * v)));
+  const bin = sig.extent.bins.find((b) => v >= b.lo && v <= b.hi);
+  if (bin) return bin.probability;
+  return sig.probability;
+}
+
+/** The signatures of `sigs` under which the event is likely enough at this Tag's value to act. */
+export function likelySignatures(policy: Policy, sigs: Signature[], tag: SmartRecord): Signature[] {
+  return sigs.filter((s) => eventProbabilityAt(s, tag.value) >= policy.minEventProbability);
+}
+
+/** When the rule is removed, epoch microseconds. */
+export function expiresAt(policy: Policy, sigs: Signature[], tag: SmartRecord): number {
+  const e = policy.expiration;
+  let life: number;
+  if (e.fixedUs !== undefined) life = e.fixedUs;
+  else {
+    life = 0;
+    for (const s of sigs) {
+      const margin = e.marginUs ?? Math.max(1000, (s.window.end - s.window.start) / 4);
+      life = Math.max(life, s.window.end + margin);
+    }
+  }
+  return tag.time + Math.round(Math.min(life, e.maxUs));
+}
+
+export function responders(policy: Policy, tag: SmartRecord): number {
+  const r = policy.derive.responders;
+  return r === 'tag-value' ? Math.max(1, Math.round(tag.value)) : r;
+}
+
+/** The parameters the signature and Tag imply for this policy's action (explicit params override them). */
+export function derivedParams(policy: Policy, tag: SmartRecord): Record<string, unknown> {
+  const d = policy.derive;
+  const n = responders(policy, tag);
+  const slotUs = d.bottleneckBps !== undefined && d.bytesPerResponder !== undefined ? Math.ceil(((d.bytesPerResponder * 8) / d.bottleneckBps) * 1e6) : undefined;
+  switch (policy.action) {
+    case 'pace':
+      return d.bottleneckBps !== undefined ? { rate: Math.max(8, Math.floor(d.bottleneckBps / n)) } : {};
+    case 'delay':
+      return slotUs !== undefined ? { delayUs: Math.round((slotUs * (n - 1)) / 2), jitterUs: Math.round((slotUs * (n - 1)) / 2) } : {};
+    case 'hint':
+      return slotUs !== undefined ? { kind: 'stagger', slotUs, responders: n } : { responders: n };
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,217 @@
+// Controller against the real kernel, in network namespaces this test creates: htb pacing, reroute by
+// policy routing, netem detection, limits, coalescing, name validation before any command runs.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InProcessBus } from '../../src/bus/in-process.ts';
+import { SUBJECTS, type ActionReply, type ActionRequest } from '../../src/bus/messages.ts';
+import { Controller, DelayActuator, detectNetem, PaceActuator, parsePolicies, ACTIONS, RerouteActuator, SystemRunner, type Command, type CommandRunner } from '../../src/controller/index.ts';
+import { haveIproute, htbClass, ipRules, makeNetns, removeNetns, rootQdisc, sh, signature, tableRoutes, tag } from './fixtures.ts';
+
+const created: string[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'st-controller-'));
+after(() => {
+  removeNetns(created);
+  rmSync(dir, { recursive: true, force: true });
+});
+const skip = haveIproute() ? false : 'iproute2 (ip, tc) is not installed';
+let journals = 0;
+
+/** Counts the commands that reach the real runner. */
+class CountingRunner implements CommandRunner {
+  readonly seen: Command[] = [];
+  constructor(private readonly inner: CommandRunner) {}
+  change(c: Command) {
+    this.seen.push(c);
+    return this.inner.change(c);
+  }
+  exec(c: Command) {
+    this.seen.push(c);
+    return this.inner.exec(c);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+function controller(policies: unknown[], o: { maxRules?: number; maxActionsPerSec?: number; runner?: CommandRunner; bus?: InProcessBus } = {}) {
+  const bus = o.bus ?? new InProcessBus();
+  const c = new Controller({
+    bus,
+    actuators: [new PaceActuator(1e9), new RerouteActuator(), new DelayActuator()],
+    policies: parsePolicies(policies, ACTIONS),
+    journalPath: join(dir, `journal-${++journals}.jsonl`),
+    limits: { maxRules: o.maxRules ?? 16, maxActionsPerSec: o.maxActionsPerSec ?? 1000 },
+    runner: o.runner,
+  });
+  return { bus, c };
+}
+
+function request(bus: InProcessBus, name: string, locale: string, value: number, sigs = [signature({ tag: name, tagLocale: locale })]): Promise<ActionReply> {
+  return bus.request<ActionRequest, ActionReply>(SUBJECTS.action, { driver: 'd1', tag: tag(name, locale, value), signatures: sigs }, 5000);
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('pace: htb rate = bottleneck / fan-out, coalesced, changed, restored at expiry; root removed at shutdown', { skip }, async () => {
+  const ns = makeNetns(created);
+  const { bus, c } = controller([{ name: 'incast', match: { tag: 'MG' }, action: 'pace', targets: [{ netns: ns, dev: 'v0' }], derive: { bottleneckBps: 100e6 }, expiration: { fixedUs: 600_000 } }]);
+  await c.start();
+  try {
+    assert.equal(rootQdisc(ns, 'v0'), 'noqueue');
+    const r1 = await request(bus, 'MG', 'app1', 5);
+    assert.equal(r1.rules.length, 1);
+    assert.equal(r1.rules[0]!.status, 'applied', r1.rules[0]!.reason);
+    assert.equal(r1.rules[0]!.params.rate, 20e6);
+    assert.equal(rootQdisc(ns, 'v0'), 'htb');
+    assert.deepEqual(htbClass(ns, 'v0', '1:1'), { rate: '20Mbit', ceil: '20Mbit' });
+
+    const r2 = await request(bus, 'MG', 'app1', 5);
+    assert.match(r2.rules[0]!.reason ?? '', /coalesced with live rule/);
+    assert.equal(r2.rules[0]!.id, r1.rules[0]!.id);
+    assert.equal(c.rulesActive, 1);
+
+    const r3 = await request(bus, 'MG', 'app1', 4);
+    assert.match(r3.rules[0]!.reason ?? '', /strength changed/);
+    assert.deepEqual(htbClass(ns, 'v0', '1:1'), { rate: '25Mbit', ceil: '25Mbit' });
+
+    await until('the pacing rule to expire', () => c.counters.expired === 1);
+    assert.deepEqual(htbClass(ns, 'v0', '1:1'), { rate: '1Gbit', ceil: '1Gbit' });
+    assert.equal(c.rulesActive, 0);
+    assert.ok(Date.now() * 1000 >= r3.rules[0]!.expiresAt, 'reverted no earlier than its expiry');
+    assert.deepEqual({ applied: c.counters.applied, coalesced: c.counters.coalesced, reverted: c.counters.reverted, errors: c.counters.errors }, { applied: 1, coalesced: 2, reverted: 1, errors: 0 });
+  } finally {
+    await c.close();
+  }
+  assert.equal(rootQdisc(ns, 'v0'), 'noqueue', 'the root htb the controller installed is gone after shutdown');
+});
+
+test('pace on an existing htb root uses its default class and restores its own rate', { skip }, async () => {
+  const ns = makeNetns(created);
+  sh('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'v0', 'root', 'handle', '5:', 'htb', 'default', '20']);
+  sh('tc', ['-n', ns, 'class', 'add', 'dev', 'v0', 'parent', '5:', 'classid', '5:20', 'htb', 'rate', '300mbit', 'ceil', '400mbit']);
+  const { bus, c } = controller([{ name: 'p', match: { tag: 'MG' }, action: 'pace', targets: [{ netns: ns, dev: 'v0' }], params: { rate: 7e6 }, expiration: { fixedUs: 60e6 } }]);
+  await c.start();
+  const r = await request(bus, 'MG', 'app1', 3);
+  assert.equal(r.rules[0]!.status, 'applied', r.rules[0]!.reason);
+  assert.deepEqual(htbClass(ns, 'v0', '5:20'), { rate: '7Mbit', ceil: '7Mbit' });
+  await c.close();
+  assert.deepEqual(htbClass(ns, 'v0', '5:20'), { rate: '300Mbit', ceil: '400Mbit' });
+  assert.equal(rootQdisc(ns, 'v0'), 'htb', 'a root the controller did not install stays');
+});
+
+test('reroute: ip rule and table route present while the rule lives, exactly those removed at expiry', { skip }, async () => {
+  const ns = makeNetns(created);
+  sh('ip', ['-n', ns, 'route', 'add', '10.99.0.0/16', 'via', '10.77.0.3', 'table', '102']);
+  const { bus, c } = controller([
+    { name: 'rr', match: { tag: 'rpc_sync' }, action: 'reroute', targets: [{ netns: ns, table: 101, priority: 1200, to: '10.88.0.0/16', dst: '10.88.0.0/16', via: '10.77.0.2' }], expiration: { fixedUs: 500_000 } },
+    { name: 'busy-table', match: { tag: 'rpc_sync' }, action: 'reroute', targets: [{ netns: ns, table: 102, priority: 1300, fwmark: 7, dst: '10.99.0.0/16', via: '10.77.0.2' }] },
+  ]);
+  await c.start();
+  try {
+    const r = await request(bus, 'rpc_sync', 'ps', 6);
+    const byTable = (t: number) => r.rules.find((d) => d.target.includes(`table ${t}`))!;
+    assert.equal(byTable(101).status, 'applied', byTable(101).reason);
+    assert.equal(byTable(102).status, 'refused');
+    assert.match(byTable(102).reason!, /table 102 is not empty/);
+    const rule = ipRules(ns).find((x) => x.priority === 1200);
+    assert.deepEqual({ table: rule?.table, dst: rule?.dst }, { table: '101', dst: '10.88.0.0' });
+    assert.match(tableRoutes(ns, 101), /^10\.88\.0\.0\/16 via 10\.77\.0\.2 dev v0/);
+    assert.ok(!ipRules(ns).some((x) => x.priority === 1300), 'the refused rule added nothing');
+
+    await until('the reroute rule to expire', () => c.counters.expired === 1);
+    assert.ok(!ipRules(ns).some((x) => x.priority === 1200), 'ip rule removed');
+    assert.equal(tableRoutes(ns, 101), '', 'route removed');
+    assert.match(tableRoutes(ns, 102), /10\.99\.0\.0\/16 via 10\.77\.0\.3/, 'a route of someone else untouched');
+  } finally {
+    await c.close();
+  }
+});
+
+test('delay: netem detection matches the kernel and refuses with a clear message where it is absent', { skip }, async () => {
+  const ns = makeNetns(created);
+  let kernelHasNetem = true;
+  try {
+    execFileSync('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'v1', 'root', 'netem', 'delay', '1ms'], { stdio: 'ignore' });
+  } catch {
+    kernelHasNetem = false;
+  }
+  const runner = new SystemRunner();
+  const a = await detectNetem(runner);
+  await runner.close();
+  assert.equal(a.available, kernelHasNetem);
+  assert.ok(!sh('ip', ['netns', 'list']).includes(`st-netem-probe-${process.pid}-`), 'probe namespace removed');
+  if (kernelHasNetem) return;
+  assert.match(a.message!, /this kernel has no netem qdisc/);
+  assert.match(a.message!, /"pace".*"hint"/);
+
+  const { bus, c } = controller([{ name: 'd', match: { tag: 'MG' }, action: 'delay', targets: [{ netns: ns, dev: 'v0' }], derive: { bottleneckBps: 100e6, bytesPerResponder: 100_000 } }]);
+  await c.start();
+  const r = await request(bus, 'MG', 'app1', 5);
+  await c.close();
+  assert.equal(r.rules[0]!.status, 'refused');
+  assert.match(r.rules[0]!.reason!, /no netem qdisc.*use action "pace"/);
+  assert.deepEqual(r.rules[0]!.params, { delayUs: 16000, jitterUs: 16000, netns: ns, dev: 'v0' });
+  assert.equal(rootQdisc(ns, 'v0'), 'noqueue');
+});
+
+test('limits: maxRules and maxActionsPerSec refuse with a reason and are counted', { skip }, async () => {
+  const ns = makeNetns(created);
+  const rateLimited = controller([{ name: 'p', match: { tag: 'MG' }, action: 'pace', targets: [{ netns: ns, dev: 'v0' }, { netns: ns, dev: 'v1' }], params: { rate: 5e6 }, expiration: { fixedUs: 60e6 } }], { maxActionsPerSec: 0.5 });
+  await rateLimited.c.start();
+  const r = await request(rateLimited.bus, 'MG', 'a', 2);
+  await rateLimited.c.close();
+  assert.deepEqual(r.rules.map((d) => d.status).sort(), ['applied', 'refused']);
+  assert.match(r.rules.find((d) => d.status === 'refused')!.reason!, /maxActionsPerSec/);
+  assert.equal(rateLimited.c.counters.refused, 1);
+
+  const few = controller([{ name: 'dry', match: { tag: 'MG' }, action: 'pace', dryRun: true, targets: [{ netns: ns, dev: 'v0' }, { netns: ns, dev: 'v1' }, { netns: ns, dev: 'lo' }], params: { rate: 5e6 }, expiration: { fixedUs: 60e6 } }], { maxRules: 2 });
+  await few.c.start();
+  const r2 = await request(few.bus, 'MG', 'a', 2);
+  assert.deepEqual(r2.rules.map((d) => d.status).sort(), ['dry-run', 'dry-run', 'refused']);
+  assert.match(r2.rules.find((d) => d.status === 'refused')!.reason!, /limit: 2 rules active \(maxRules\)/);
+  assert.equal(few.c.counters.refused, 1);
+  assert.equal(few.c.rulesActive, 2);
+  await few.c.close();
+  assert.equal(rootQdisc(ns, 'v1'), 'noqueue', 'dry run changed nothing');
+});
+
+test('bad names and addresses are rejected before any command runs', { skip }, async () => {
+  const runner = new CountingRunner(new SystemRunner());
+  const { bus, c } = controller(
+    [
+      { name: 'p1', match: { tag: 'MG' }, action: 'pace', targets: [{ netns: 'x', dev: 'v0;reboot' }], params: { rate: 1e6 } },
+      { name: 'p2', match: { tag: 'MG' }, action: 'pace', targets: [{ netns: '../../etc', dev: 'v0' }], params: { rate: 1e6 } },
+      { name: 'r1', match: { tag: 'MG' }, action: 'reroute', targets: [{ netns: 'x', table: 100, to: '10.1.0.0/16', dst: '10.1.0.0/16', via: '10.0.0.1 dev eth0' }] },
+      { name: 'r2', match: { tag: 'MG' }, action: 'reroute', targets: [{ netns: 'x', table: 254, to: '10.1.0.0/16', dst: '10.1.0.0/16', via: '10.0.0.1' }] },
+      { name: 'r3', match: { tag: 'MG' }, action: 'reroute', targets: [{ netns: 'x', table: 100, to: '10.1.0.0/33', dst: '10.1.0.0/16', via: '10.0.0.1' }] },
+      { name: 'd1', match: { tag: 'MG' }, action: 'delay', targets: [{ netns: 'x', dev: 'v0', delayUs: -5 }] },
+    ],
+    { runner },
+  );
+  await c.start();
+  const seenAtStart = runner.seen.length;
+  const r = await request(bus, 'MG', 'app1', 5);
+  await c.close();
+  const reasons = r.rules.map((d) => `${d.status} ${d.reason}`);
+  assert.deepEqual(reasons, [
+    'refused invalid parameters: pace.dev: not a valid interface name: "v0;reboot" (letters, digits, \'_\', \'.\', \'-\'; at most 15)',
+    'refused invalid parameters: pace.netns: not a valid network namespace name: "../../etc" (letters, digits, \'_\', \'.\', \'-\'; at most 63)',
+    'refused invalid parameters: reroute.via: not an IPv4/IPv6 address: "10.0.0.1 dev eth0"',
+    'refused invalid parameters: reroute.table: table 254 is reserved (default/main/local)',
+    'refused invalid parameters: reroute.to: bad prefix length in "10.1.0.0/33" (0-32)',
+    'refused invalid parameters: delay.delayUs: must be an integer in [0, 60000000], got -5',
+  ]);
+  assert.equal(runner.seen.length, seenAtStart, 'no command ran for a bad request');
+  assert.equal(c.counters.errors, 6);
+});
