@@ -236,7 +236,7 @@ export class Controller {
 
   private async act(policy: Policy, raw: Record<string, unknown>, expires: number, tag: SmartRecord): Promise<RuleDecision | Hint | null> {
     const actuator = this.actuators.get(policy.action)!;
-    const dry = (policy.dryRun || this.opts.dryRun === true) && actuator.lasting;
+    const dry = (policy.dryRun || this.opts.dryRun === true || actuator === this.dryRunActuator) && actuator.lasting;
     let params: unknown;
     try {
       params = actuator.validate(raw);
