@@ -6,6 +6,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { identifierProblem } from '../protocol/record.ts';
 import { DEFAULT_SOCKET_PATH } from '../sdk/endpoint.ts';
+import { CollectorConfigError, createCollector } from '../driver/collectors/index.ts';
+import { parseControllerConfig, PolicyError, type ControllerConfig } from '../controller/index.ts';
 import { Fields, YamlSource, type ConfigError } from './yaml-fields.ts';
 
 export type { ConfigError };
@@ -45,10 +47,10 @@ export interface DriverConfig {
   locales: string[];
   /** Unix socket for SDK batches. */
   socket: string;
-  /** UDP loopback port for SDK batches; 0 = off. */
-  udpPort: number;
-  /** StatsD listener UDP port; 0 = off. */
-  statsdPort: number;
+  /** UDP loopback port for SDK batches; 0 = any free port; absent = off. */
+  udpPort?: number;
+  /** StatsD listener UDP loopback port; 0 = any free port; absent = off. */
+  statsdPort?: number;
   /** Network namespace whose counters the collectors read; absent = the host. */
   namespace?: string;
   collectors: CollectorConfig[];
@@ -66,8 +68,8 @@ export interface SystemConfig {
   store: StoreConfig;
   bus: BusConfig;
   engine: EngineConfig;
-  /** The controller section, validated by the controller. */
-  controller: Record<string, unknown>;
+  /** The controller section (journal, limits, dry run, locales, policies), validated by the controller. */
+  controller: ControllerConfig;
   drivers: DriverConfig[];
   http: HttpConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
@@ -98,6 +100,15 @@ export function defaultConfig(): SystemConfig {
   return parseConfig('{}', '(embedded default)');
 }
 
+/** Without a `collectors` list a driver watches its host or namespace: qdisc drops/backlog and TCP counters every 100 ms. */
+function defaultCollectors(src: YamlSource, d: Fields): Fields[] {
+  d.raw('collectors');
+  return [
+    new Fields(src, [...d.path], { kind: 'qdisc', periodMs: 100 }),
+    new Fields(src, [...d.path], { kind: 'tcp', periodMs: 100 }),
+  ];
+}
+
 export function parseConfig(text: string, file: string): SystemConfig {
   const src = new YamlSource(file, text);
   const root = new Fields(src, [], src.value);
@@ -125,7 +136,13 @@ export function parseConfig(text: string, file: string): SystemConfig {
   };
   engF.done();
 
-  const controller = root.sub('controller').plain();
+  let controller: ControllerConfig;
+  try {
+    controller = parseControllerConfig(root.sub('controller').plain(), ['controller']);
+  } catch (err) {
+    if (err instanceof PolicyError) throw src.error(err.path, err.reason, /unknown field/.test(err.reason));
+    throw err;
+  }
 
   const driverList = root.list('drivers');
   const drivers: DriverConfig[] = (driverList.length ? driverList : [new Fields(src, ['drivers', 0], {})]).map((d, i) => {
@@ -135,14 +152,20 @@ export function parseConfig(text: string, file: string): SystemConfig {
       id,
       locales: d.strList('locales', [namespace ?? hostname()], identifierProblem),
       socket: d.str('socket', defaultSocketPath(id, i), (p) => (p.startsWith('/') && Buffer.byteLength(p) <= 107 ? null : 'must be an absolute path of at most 107 bytes')),
-      udpPort: d.num('udpPort', 0, { min: 0, max: 65535, integer: true }),
-      statsdPort: d.num('statsdPort', 0, { min: 0, max: 65535, integer: true }),
+      udpPort: d.has('udpPort') ? d.num('udpPort', 0, { min: 0, max: 65535, integer: true }) : (d.raw('udpPort'), undefined),
+      statsdPort: d.has('statsdPort') ? d.num('statsdPort', 0, { min: 0, max: 65535, integer: true }) : (d.raw('statsdPort'), undefined),
       namespace,
-      collectors: d.list('collectors').map((c) => {
+      collectors: (d.has('collectors') ? d.list('collectors') : defaultCollectors(src, d)).map((c) => {
         const kind = c.str('kind', '');
-        if (!kind) throw src.error([...c.path, 'kind'], 'missing (qdisc, interface, tcp, ...)');
+        if (!kind) throw src.error([...c.path, 'kind'], 'missing (qdisc, interface, tcp)');
         const options = { ...c.plain() };
         delete options.kind;
+        try {
+          createCollector(kind, options, { namespace });
+        } catch (err) {
+          if (err instanceof CollectorConfigError) throw src.error([...c.path, ...err.field.split(/[.[\]]+/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p))], err.message.slice(err.field.length + 2));
+          throw err;
+        }
         return { kind, options };
       }),
     };

@@ -4,6 +4,11 @@
 
 import type { Bus } from '../bus/bus.ts';
 import { InProcessBus } from '../bus/in-process.ts';
+import { NatsBus } from '../bus/nats.ts';
+import { Driver } from '../driver/driver.ts';
+import { createController, type Controller } from '../controller/index.ts';
+import type { RuleDecision } from '../bus/messages.ts';
+import { createCollector } from '../driver/collectors/index.ts';
 import { SUBJECTS, type SignaturesUpdate } from '../bus/messages.ts';
 import { EngineService } from '../engine/service.ts';
 import { DuckdbStore } from '../store/duckdb-store.ts';
@@ -11,7 +16,7 @@ import type { SystemConfig } from './config.ts';
 import { startHttp, type HttpEndpoint } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SystemMetrics } from './metrics.ts';
-import { registerEngineMetrics } from './system-metrics.ts';
+import { registerControllerMetrics, registerDriverMetrics, registerEngineMetrics } from './system-metrics.ts';
 
 export type Role = 'engine' | 'controller' | 'drivers';
 export const ROLES: readonly Role[] = ['engine', 'controller', 'drivers'];
@@ -30,6 +35,8 @@ export interface SystemStatus {
   startedAt: string;
   signatures: { generation: number; count: number; list: { tag: string; event: string; relation: string; probability: number; leadP50Us: number; windowUs: [number, number] }[] } | null;
   engine: EngineService['stats'] | null;
+  controller: { counters: Controller['counters']; activeRules: RuleDecision[] } | null;
+  drivers: { id: string; locales: string[]; socket: string; udpPort: number | null; statsdPort: number | null; apps: number; counters: Driver['counters'] }[];
 }
 
 export interface RunningSystem {
@@ -38,6 +45,8 @@ export interface RunningSystem {
   bus: Bus;
   store: DuckdbStore | null;
   engine: EngineService | null;
+  controller: Controller | null;
+  drivers: Driver[];
   metrics: SystemMetrics;
   http: HttpEndpoint | null;
   logger: Logger;
@@ -87,6 +96,35 @@ export async function startSystem(config: SystemConfig, opts: StartOptions = {})
       engineLog.info({ store: config.store.path, generation: engine.stats.generation }, 'engine started');
     }
 
+    let controller: Controller | null = null;
+    if (roles.includes('controller')) {
+      controller = createController(bus, config.controller, { log: logger.child({ component: 'controller' }) });
+      const report = await controller.start();
+      undo.push({ what: 'controller', run: () => controller!.close() });
+      if (report.errors.length) log.warn({ errors: report.errors }, 'controller recovery: some rules could not be undone (already gone?)');
+      registerControllerMetrics(metrics, controller);
+    }
+
+    const drivers: Driver[] = [];
+    if (roles.includes('drivers')) {
+      for (const d of config.drivers) {
+        const driver = new Driver({
+          id: d.id,
+          locales: d.locales,
+          bus,
+          socketPath: d.socket,
+          udpPort: d.udpPort,
+          statsdPort: d.statsdPort,
+          collectors: d.collectors.map((c) => createCollector(c.kind, c.options, { namespace: d.namespace })),
+          logger: logger.child({ component: 'driver', driver: d.id }),
+        });
+        await driver.start();
+        undo.push({ what: `driver ${d.id}`, run: () => driver.stop() });
+        drivers.push(driver);
+      }
+      registerDriverMetrics(metrics, drivers);
+    }
+
     // Signatures as this process knows them: from its engine, else the latest published on the bus.
     let lastPublished: SignaturesUpdate | null = null;
     const unsub = bus.subscribe<SignaturesUpdate>(SUBJECTS.signatures, (u) => {
@@ -114,6 +152,16 @@ export async function startSystem(config: SystemConfig, opts: StartOptions = {})
           })),
         },
         engine: engine ? { ...engine.stats } : null,
+        controller: controller && { counters: { ...controller.counters }, activeRules: controller.activeRules() },
+        drivers: drivers.map((d, i) => ({
+          id: d.id,
+          locales: config.drivers[i]!.locales,
+          socket: config.drivers[i]!.socket,
+          udpPort: d.udpPort,
+          statsdPort: d.statsdPort,
+          apps: d.appCount,
+          counters: d.counters,
+        })),
       };
     };
 
@@ -125,7 +173,7 @@ export async function startSystem(config: SystemConfig, opts: StartOptions = {})
     }
 
     log.info({ roles, config: config.source, bus: config.bus.kind }, 'smarttags up');
-    return { config, roles, bus, store, engine, metrics, http, logger, status, signatures, stop };
+    return { config, roles, bus, store, engine, controller, drivers, metrics, http, logger, status, signatures, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -134,5 +182,5 @@ export async function startSystem(config: SystemConfig, opts: StartOptions = {})
 
 async function openBus(config: SystemConfig): Promise<Bus> {
   if (config.bus.kind === 'in-process') return new InProcessBus();
-  throw new Error(`bus.kind ${config.bus.kind}: the NATS bus (src/bus/nats.ts) is not available yet`);
+  return NatsBus.connect({ servers: config.bus.servers, name: `smarttags-${process.pid}` });
 }

@@ -51,7 +51,8 @@ test('a full config is read with units converted', () => {
   assert.equal(c.engine.learnIntervalMs, 500);
   assert.equal(c.engine.windowMs, 60_000);
   assert.deepEqual(c.engine.learn, { minSupport: 3 });
-  assert.deepEqual(c.controller, { dryRun: true });
+  assert.equal(c.controller.dryRun, true);
+  assert.deepEqual(c.controller.policies, []);
   assert.equal(c.drivers[0]!.namespace, 'st-ns1');
   assert.deepEqual(c.drivers[0]!.collectors, [{ kind: 'qdisc', options: { devices: ['veth0'], periodMs: 1 } }]);
   assert.equal(c.log.level, 'warn');
@@ -82,6 +83,19 @@ test('config errors name the file, line, column and field', () => {
   e = errorOf('engine: [1, 2]\n');
   assert.equal(e.field, 'engine');
   assert.match(e.message, /must be a mapping/);
+
+  e = errorOf('drivers:\n  - id: a\n    collectors:\n      - kind: qdisc\n        periodMs: 0\n');
+  assert.equal(e.line, 5);
+  assert.equal(e.field, 'drivers[0].collectors[0].periodMs');
+
+  e = errorOf('controller:\n  maxRules: 10\n  policies:\n    - name: p\n      action: teleport\n');
+  assert.equal(e.line, 5);
+  assert.equal(e.field, 'controller.policies[0].action');
+  assert.match(e.message, /unknown action "teleport"/);
+
+  e = errorOf('controller:\n  policies:\n    - action: hint\n      match: { tag: MG, minProb: 0.5 }\n');
+  assert.equal(e.line, 4);
+  assert.equal(e.field, 'controller.policies[0].match.minProb');
 
   e = errorOf('store:\n  path: x\n   bad: indent\n');
   assert.match(e.message, /YAML syntax/);
