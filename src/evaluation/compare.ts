@@ -7,7 +7,7 @@ import { crudeSignatures } from '../engine/crude.ts';
 import { learnSignatures } from '../engine/learn.ts';
 import type { SignaturesDoc } from '../engine/signature.ts';
 import { scoreSignatures, median, type Score } from './score.ts';
-import { synthesize, type ScenarioName } from './synthesize.ts';
+import { synthesize, type ScenarioName, type ScenarioOptions } from './synthesize.ts';
 import { DEFAULT_MAX_HOPS, Topology } from '../protocol/topology.ts';
 
 export type Method = { kind: 'crude'; td: number; threshold?: number } | { kind: 'learn' };
@@ -16,8 +16,8 @@ export interface CompareOptions {
   scenarios: ScenarioName[];
   seeds: number[];
   methods: Method[];
-  apps?: number;
-  durationUs?: number;
+  /** Scenario options other than the scenario and seed (apps, duration, clock skew, polling, ...). */
+  shape?: Omit<ScenarioOptions, 'scenario' | 'seed'>;
   /** Largest hop distance between related locales (default 2: host -> leaf -> spine). */
   maxHops?: number;
   onRow?(row: CompareRow): void;
@@ -62,7 +62,7 @@ export function compareMethods(o: CompareOptions): CompareRow[] {
   const rows: CompareRow[] = [];
   for (const scenario of o.scenarios) {
     for (const seed of o.seeds) {
-      const s = synthesize({ scenario, seed, apps: o.apps, durationUs: o.durationUs });
+      const s = synthesize({ ...o.shape, scenario, seed });
       const series = s.fillStore().finish();
       const graph = Topology.fromDoc(s.topology, `${scenario} seed ${seed}`);
       for (const m of o.methods) {

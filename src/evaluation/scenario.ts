@@ -28,10 +28,24 @@ export interface ScenarioOptions {
   spines?: number;
   leaves?: number;
   hostsPerLeaf?: number;
+  /** Range of the causal probability Prob(event | tag) drawn per application (default [0.35, 0.9]; not extent). */
+  probabilityRange?: [number, number];
+  /** Host clocks are off by up to ± this many µs (uniform per host; switches keep true time). Default 0. */
+  clockSkewUs?: number;
+  /** Switch events are polled counters: reported at the next multiple of this many µs, merged per poll
+   *  (values summed). Default 0: every event reported when it happens. */
+  pollUs?: number;
 }
 
 export interface ResolvedOptions extends Required<Omit<ScenarioOptions, 'records'>> {
   records: number | null;
+}
+
+/** How records are observed: per-series clock offset (µs) and whether the series is a polled counter. */
+export interface Observation {
+  clockOffset: Float64Array;
+  polled: Uint8Array;
+  pollUs: number;
 }
 
 export interface ScenarioPlan {
@@ -41,14 +55,15 @@ export interface ScenarioPlan {
   /** Series index -> key; sources emit series indices. */
   series: SeriesKey[];
   sources: Source[];
-  /** Mean records per second over all sources. */
+  /** Mean records per second over all sources (before polling merges events). */
   expectedRate: number;
+  observation: Observation;
 }
 
 /** 2026-01-01T00:00:00Z in µs. */
 export const DEFAULT_START_US = 1_767_225_600_000_000;
 
-const DEFAULTS: Record<ScenarioName, Omit<ResolvedOptions, 'scenario' | 'seed' | 'startUs'>> = {
+const DEFAULTS: Record<ScenarioName, Omit<ResolvedOptions, 'scenario' | 'seed' | 'startUs' | 'probabilityRange' | 'clockSkewUs' | 'pollUs'>> = {
   coexist: { apps: 10, durationUs: 600e6, records: null, spines: 2, leaves: 4, hostsPerLeaf: 8 },
   norelation: { apps: 10, durationUs: 600e6, records: null, spines: 2, leaves: 4, hostsPerLeaf: 8 },
   extent: { apps: 4, durationUs: 600e6, records: null, spines: 2, leaves: 4, hostsPerLeaf: 8 },
@@ -104,7 +119,14 @@ export function resolveOptions(o: ScenarioOptions): ResolvedOptions {
     spines: o.spines ?? d.spines,
     leaves: o.leaves ?? d.leaves,
     hostsPerLeaf: o.hostsPerLeaf ?? d.hostsPerLeaf,
+    probabilityRange: o.probabilityRange ?? [0.35, 0.9],
+    clockSkewUs: o.clockSkewUs ?? 0,
+    pollUs: o.pollUs ?? 0,
   };
+  const [pLo, pHi] = r.probabilityRange;
+  if (!(pLo > 0 && pLo <= pHi && pHi <= 1)) throw new Error(`probabilityRange: needs 0 < lo <= hi <= 1, got [${pLo}, ${pHi}]`);
+  if (!(Number.isFinite(r.clockSkewUs) && r.clockSkewUs >= 0 && r.clockSkewUs <= 1e6)) throw new Error(`clockSkew: must be between 0 and 1s, got ${r.clockSkewUs}us`);
+  if (!(Number.isFinite(r.pollUs) && r.pollUs >= 0 && r.pollUs <= 10e6)) throw new Error(`poll: must be between 0 and 10s, got ${r.pollUs}us`);
   if (o.records !== undefined && o.scenario !== 'bench') throw new Error('records: only the bench scenario is sized by record count (use duration)');
   for (const f of ['seed', 'apps', 'startUs', 'spines', 'leaves', 'hostsPerLeaf'] as const) {
     const v = r[f];
@@ -175,7 +197,7 @@ export function planScenario(options: ScenarioOptions): ScenarioPlan {
       const { a: la, b: lb } = logistic;
       probability = (v) => 1 / (1 + Math.exp(-(la + lb * v)));
     } else {
-      const p = rng.uniform(0.35, 0.9);
+      const p = rng.uniform(o.probabilityRange[0], o.probabilityRange[1]);
       probability = () => p;
     }
     const driver =
@@ -239,16 +261,34 @@ export function planScenario(options: ScenarioOptions): ScenarioPlan {
   const graph = Topology.fromDoc(topology, 'generated topology');
   for (const p of pairs) p.relation = relationLabel(graph.hops(p.tag.locale, p.event.locale));
   const expectedRate = sources.reduce((s, src) => s + src.expectedRate(), 0);
+  const observation = observe(o, series, topology);
   if (o.records !== null) o.durationUs = Math.max(1e6, Math.round((o.records / expectedRate) * 1e6));
   cycle.periodUs = o.durationUs / Math.max(1, Math.round(o.durationUs / cycle.periodUs));
   const truth: TruthDoc = {
     version: TRUTH_VERSION,
     scenario: o.scenario,
-    params: { ...o, loadCycle: { amplitude: cycle.amplitude, periodUs: cycle.periodUs, phase: cycle.phase }, rackEpisodes: EPISODE, expectedRecords: Math.round((expectedRate * o.durationUs) / 1e6), scoring: POOLED_SCORING_NOTE },
+    params: { ...o, loadCycle: { amplitude: cycle.amplitude, periodUs: cycle.periodUs, phase: cycle.phase }, rackEpisodes: EPISODE, observation: { clockSkewUs: o.clockSkewUs, pollUs: o.pollUs }, expectedRecords: Math.round((expectedRate * o.durationUs) / 1e6), scoring: POOLED_SCORING_NOTE },
     pairs,
     decoys,
   };
-  return { options: o, topology, truth, series, sources, expectedRate };
+  return { options: o, topology, truth, series, sources, expectedRate, observation };
+}
+
+/** Clock offsets of host-side series (one uniform draw per host) and the polled switch-event series. */
+function observe(o: ResolvedOptions, series: readonly SeriesKey[], topology: LeafSpineDoc): Observation {
+  const clockOffset = new Float64Array(series.length);
+  const polled = new Uint8Array(series.length);
+  const hostOffset = new Map<string, number>();
+  series.forEach((k, i) => {
+    const node = topology.locales[k.locale]!;
+    if (k.kind === 'event') polled[i] = o.pollUs > 0 ? 1 : 0;
+    else if (o.clockSkewUs > 0) {
+      let off = hostOffset.get(node);
+      if (off === undefined) hostOffset.set(node, (off = Math.round(new Rng(o.seed, `clock:${node}`).uniform(-o.clockSkewUs, o.clockSkewUs))));
+      clockOffset[i] = off;
+    }
+  });
+  return { clockOffset, polled, pollUs: o.pollUs };
 }
 
 export const POOLED_SCORING_NOTE =

@@ -46,16 +46,19 @@ export class Scenario {
     const { sources } = this.plan;
     const duration = this.options.durationUs;
     const start = this.options.startUs;
-    const maxBack = Math.max(0, ...sources.map((s) => s.maxBack));
+    const { clockOffset, polled, pollUs } = this.plan.observation;
+    const maxBack = Math.max(0, ...sources.map((s) => s.maxBack)) + this.options.clockSkewUs;
     const slice = Math.max(250e3, maxBack * 2, Math.min(600e6, Math.round((TARGET_RECORDS_PER_SLICE / Math.max(1, this.plan.expectedRate)) * 1e6)));
     const pending = new PendingRecords();
     const emit = (t: number, s: number, v: number) => {
-      if (t < duration) pending.push(t, s, v);
+      let at = t + clockOffset[s]!;
+      if (pollUs > 0 && polled[s] === 1) at = Math.ceil(at / pollUs) * pollUs;
+      if (at >= 0 && at < duration) pending.push(at, s, v);
     };
     for (let d = 0; d < duration; d += slice) {
       const end = Math.min(duration, d + slice);
       for (const src of sources) src.generate(d, end, emit);
-      const chunk = pending.release(end >= duration ? Infinity : end - maxBack, start);
+      const chunk = pending.release(end >= duration ? Infinity : end - maxBack, start, pollUs > 0 ? polled : null);
       if (chunk.length > 0) yield chunk;
     }
   }
@@ -111,8 +114,9 @@ class PendingRecords {
     this.values = v;
   }
 
-  /** Removes and returns, sorted by time (stable), every record with time < cutoff, shifted by `offset`. */
-  release(cutoff: number, offset: number): RecordChunk {
+  /** Removes and returns, sorted by time (stable), every record with time < cutoff, shifted by `offset`.
+   *  Records of a `merged` series at the same instant become one record with the summed value. */
+  release(cutoff: number, offset: number, merged: Uint8Array | null): RecordChunk {
     const out: number[] = [];
     let keep = 0;
     let base = Infinity;
@@ -126,13 +130,26 @@ class PendingRecords {
       }
     }
     const order = this.sortedOrder(out, base, top);
-    const chunk: RecordChunk = { length: order.length, times: new Float64Array(order.length), series: new Int32Array(order.length), values: new Float64Array(order.length) };
+    const chunk: RecordChunk = { length: 0, times: new Float64Array(order.length), series: new Int32Array(order.length), values: new Float64Array(order.length) };
+    const atInstant = new Map<number, number>();
+    let n = 0;
     for (let j = 0; j < order.length; j++) {
       const i = order[j]!;
-      chunk.times[j] = this.times[i]! + offset;
-      chunk.series[j] = this.series[i]!;
-      chunk.values[j] = this.values[i]!;
+      const t = this.times[i]! + offset;
+      const s = this.series[i]!;
+      if (n > 0 && chunk.times[n - 1] !== t) atInstant.clear();
+      const same = merged?.[s] === 1 ? atInstant.get(s) : undefined;
+      if (same !== undefined) {
+        chunk.values[same] += this.values[i]!;
+        continue;
+      }
+      if (merged?.[s] === 1) atInstant.set(s, n);
+      chunk.times[n] = t;
+      chunk.series[n] = s;
+      chunk.values[n] = this.values[i]!;
+      n++;
     }
+    chunk.length = n;
     for (let i = 0; i < this.n; i++) {
       if (this.times[i]! >= cutoff) {
         this.times[keep] = this.times[i]!;

@@ -83,7 +83,7 @@ test('on generated scenarios the crude method misses at small td and invents rel
   const rows = compareMethods({
     scenarios: ['coexist', 'norelation'],
     seeds: [1],
-    durationUs: 300e6,
+    shape: { durationUs: 300e6 },
     methods: [
       { kind: 'crude', td: 500 },
       { kind: 'crude', td: 50_000 },

@@ -11,6 +11,7 @@ import { parseDurationUs } from '../../evaluation/duration.ts';
 import { comparisonRows, formatScore, markdownTable, table } from '../../evaluation/format.ts';
 import { scoreSignatures } from '../../evaluation/score.ts';
 import { SCENARIOS, type ScenarioName } from '../../evaluation/synthesize.ts';
+import { scenarioOptionsFromFlags, SCENARIO_FLAGS_HELP } from '../../evaluation/scenario-flags.ts';
 import { readTruth } from '../../evaluation/truth.ts';
 
 export const summary = 'score signatures against truth; compare the paper\'s crude fixed-td method with the learner';
@@ -20,7 +21,8 @@ const HELP = `usage:
   smarttags eval --method crude|learn --records R --topology T --truth T [--td 10ms] [--threshold 0.3]
                  [--max-hops 2] [--save-signatures F] [--json]
   smarttags eval --compare [--scenarios coexist,norelation] [--seeds 1,2,3] [--td 500us,2ms,10ms,50ms,200ms,1s]
-                 [--apps N] [--duration D] [--max-hops 2] [--no-learn | --no-crude] [--markdown] [--json]
+                 [--apps N] [--duration D] [--probability LO,HI] [--clock-skew D] [--poll D] [topology shape]
+                 [--max-hops 2] [--no-learn | --no-crude] [--markdown] [--json]
 
   --signatures S       signatures.json to score
   --truth T            truth.json written by \`smarttags synth\`
@@ -32,6 +34,8 @@ const HELP = `usage:
   --max-hops N         locales related when their nodes are at most N hops apart (default ${DEFAULT_MAX_HOPS})
   --save-signatures F  also write the signatures the method produced
   --compare            generate scenarios in memory and score crude (each td) and learn, per seed
+  scenario options of --compare (as for \`smarttags synth\`):
+${SCENARIO_FLAGS_HELP.split('\n').filter((l) => !/--(seed|records|start) /.test(l)).join('\n')}
   --no-learn           --compare without the learner
   --no-crude           --compare with the learner only
   --markdown           --compare: print a markdown table
@@ -57,6 +61,12 @@ export async function run(argv: string[]): Promise<number> {
       seeds: { type: 'string' },
       apps: { type: 'string' },
       duration: { type: 'string' },
+      spines: { type: 'string' },
+      leaves: { type: 'string' },
+      'hosts-per-leaf': { type: 'string' },
+      probability: { type: 'string' },
+      'clock-skew': { type: 'string' },
+      poll: { type: 'string' },
       'no-learn': { type: 'boolean' },
       'no-crude': { type: 'boolean' },
       markdown: { type: 'boolean' },
@@ -84,8 +94,7 @@ export async function run(argv: string[]): Promise<number> {
       scenarios: scenarios as ScenarioName[],
       seeds,
       methods,
-      apps: v.apps === undefined ? undefined : numberOption('apps', v.apps, 0),
-      durationUs: v.duration === undefined ? undefined : durations('duration', v.duration)[0],
+      shape: shape(v),
       maxHops,
       onRow: (r) => process.stderr.write(`  ${r.scenario} seed ${r.seed} ${r.method}${r.td === null ? '' : ` td=${r.td}us`}: F1 ${r.score.f1?.toFixed(3) ?? 'n/a'}, ${r.score.falseDiscoveries} false, ${(r.millis / 1000).toFixed(2)}s\n`),
     });
@@ -116,6 +125,14 @@ export async function run(argv: string[]): Promise<number> {
   if (v.json) process.stdout.write(JSON.stringify(score, null, 2) + '\n');
   else process.stdout.write(`${truth.scenario}: ${v.method ? `method ${v.method}` : v.signatures}\n${formatScore(score)}\n`);
   return 0;
+}
+
+function shape(v: Parameters<typeof scenarioOptionsFromFlags>[0]) {
+  try {
+    return scenarioOptionsFromFlags(v);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 function durations(option: string, raw: string): number[] {

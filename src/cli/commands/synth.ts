@@ -1,7 +1,7 @@
 // `smarttags synth`: writes a seeded synthetic leaf-spine scenario (records.csv, topology.json, truth.json).
 
-import { numberOption, parseCommandArgs, UsageError } from '../args.ts';
-import { parseDurationUs } from '../../evaluation/duration.ts';
+import { parseCommandArgs, UsageError } from '../args.ts';
+import { scenarioOptionsFromFlags, SCENARIO_FLAGS_HELP } from '../../evaluation/scenario-flags.ts';
 import { SCENARIOS, synthesize, type ScenarioName } from '../../evaluation/synthesize.ts';
 import { writeScenario } from '../../evaluation/write-scenario.ts';
 
@@ -14,12 +14,7 @@ const HELP = `usage: smarttags synth --scenario ${SCENARIOS.join('|')} --out DIR
                        extent: probability and event size grow with the tag value (default 4 apps)
                        bench: ~10M records, 1000+ locales, 50 apps (size with --records)
   --out DIR            output directory (created)
-  --seed S             random seed, integer (default 1)
-  --apps N             number of co-existing applications
-  --duration D         simulated time, e.g. 600s, 10m (default 600s; bench: from --records)
-  --records N          bench only: approximate number of records (default 10000000)
-  --start US           first instant, µs since the Unix epoch (default 2026-01-01T00:00:00Z)
-  --spines N --leaves N --hosts-per-leaf N   topology shape
+${SCENARIO_FLAGS_HELP}
   --gzip               write records.csv.gz instead of records.csv`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -36,6 +31,9 @@ export async function run(argv: string[]): Promise<number> {
       spines: { type: 'string' },
       leaves: { type: 'string' },
       'hosts-per-leaf': { type: 'string' },
+      probability: { type: 'string' },
+      'clock-skew': { type: 'string' },
+      poll: { type: 'string' },
       gzip: { type: 'boolean' },
     },
     HELP,
@@ -45,27 +43,10 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}\n${HELP}`);
   if (!v.scenario || !(SCENARIOS as readonly string[]).includes(v.scenario)) throw new UsageError(`--scenario: must be one of ${SCENARIOS.join(', ')}\n${HELP}`);
   if (!v.out) throw new UsageError(`--out: required\n${HELP}`);
-  const opt = (name: string, raw: string | undefined) => (raw === undefined ? undefined : numberOption(name, raw, 0));
-  let durationUs: number | undefined;
-  try {
-    durationUs = v.duration === undefined ? undefined : parseDurationUs('duration', v.duration);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
   const started = performance.now();
   let scenario;
   try {
-    scenario = synthesize({
-      scenario: v.scenario as ScenarioName,
-      seed: opt('seed', v.seed),
-      apps: opt('apps', v.apps),
-      durationUs,
-      records: opt('records', v.records),
-      startUs: opt('start', v.start),
-      spines: opt('spines', v.spines),
-      leaves: opt('leaves', v.leaves),
-      hostsPerLeaf: opt('hosts-per-leaf', v['hosts-per-leaf']),
-    });
+    scenario = synthesize({ ...scenarioOptionsFromFlags(v), scenario: v.scenario as ScenarioName });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
