@@ -19,7 +19,7 @@ export interface RecordChunk {
 }
 
 /** Records buffered per slice before they are sorted and released (sets the slice length). */
-const TARGET_RECORDS_PER_SLICE = 200_000;
+export const TARGET_RECORDS_PER_SLICE = 200_000;
 const SORT_INDEX_BITS = 21;
 
 export class Scenario {
