@@ -79,7 +79,10 @@ export class BatchProcess {
       // EPIPE when the process died: the exit handler rejects what is pending.
     });
     child.on('error', (err) => this.fail(new Error(`${this.tool} batch could not run: ${err.message}`), child));
-    child.on('exit', (code, signal) => this.fail(new Error(`${this.tool} batch for ${this.netns ?? 'host'} exited (${signal ?? code})`), child));
+    child.on('exit', (code, signal) => {
+      const said = [...this.messages, this.stderrBuf.trim()].filter(Boolean).join('; ');
+      this.fail(new Error(`${this.tool} batch for ${this.netns ?? 'host'} exited (${signal ?? code})${said ? `: ${said}` : ''}`), child);
+    });
     return child;
   }
 

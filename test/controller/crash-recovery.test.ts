@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { InProcessBus } from '../../src/bus/in-process.ts';
 import { ACTIONS, Controller, PaceActuator, parsePolicies, RerouteActuator } from '../../src/controller/index.ts';
 import { haveIproute, htbClass, ipRules, makeNetns, removeNetns, rootQdisc, tableRoutes } from './fixtures.ts';
@@ -23,7 +24,7 @@ const skip = haveIproute() ? false : 'iproute2 (ip, tc) is not installed';
 test('a SIGKILLed controller leaves rules; the restart on its journal removes them from the kernel', { skip, timeout: 30_000 }, async () => {
   const ns = makeNetns(created);
   const journal = join(dir, 'rules.jsonl');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crash-child.ts'), ns, journal], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./crash-child.ts', import.meta.url)), ns, journal], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   try {
     const first = await new Promise<string>((resolve, reject) => {

@@ -215,3 +215,18 @@ test('bad names and addresses are rejected before any command runs', { skip }, a
   assert.equal(runner.seen.length, seenAtStart, 'no command ran for a bad request');
   assert.equal(c.counters.errors, 6);
 });
+
+test('the batch runner reports a failed change with the tool\'s message and keeps going; a missing namespace is named', { skip }, async () => {
+  const ns = makeNetns(created);
+  const runner = new SystemRunner();
+  try {
+    await runner.change({ tool: 'tc', netns: ns, args: ['qdisc', 'add', 'dev', 'v0', 'root', 'handle', '1:', 'htb', 'default', '1'] });
+    await assert.rejects(runner.change({ tool: 'tc', netns: ns, args: ['class', 'change', 'dev', 'v0', 'classid', '1:9', 'htb', 'rate', '1mbit'] }), new RegExp(`^Error: tc -n ${ns} class change dev v0 classid 1:9 htb rate 1mbit: RTNETLINK answers: No such file or directory$`));
+    await runner.change({ tool: 'tc', netns: ns, args: ['class', 'add', 'dev', 'v0', 'parent', '1:', 'classid', '1:9', 'htb', 'rate', '3mbit'] });
+    assert.deepEqual(htbClass(ns, 'v0', '1:9'), { rate: '3Mbit', ceil: '3Mbit' });
+    await assert.rejects(runner.change({ tool: 'ip', netns: `${ns}-absent`, args: ['rule', 'add', 'fwmark', '1', 'table', '9'] }), /ip batch for .*-absent exited \(\d+\): Cannot open network namespace/);
+    await assert.rejects(runner.change({ tool: 'tc', netns: ns, args: ['qdisc', 'show', 'dev', 'v0 # x'] }), /unsafe command token "v0 # x"/);
+  } finally {
+    await runner.close();
+  }
+});

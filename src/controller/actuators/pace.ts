@@ -51,6 +51,16 @@ export class PaceActuator implements Actuator<PaceParams> {
   }
 
   async apply(rule: Rule<PaceParams>, ctx: ApplyContext): Promise<void> {
+    try {
+      await this.applyOn(rule, ctx);
+    } catch (err) {
+      // The device may have changed under us (qdisc removed, device recreated): look again next time.
+      this.devices.delete(`${rule.params.netns ?? ''}/${rule.params.dev}`);
+      throw err;
+    }
+  }
+
+  private async applyOn(rule: Rule<PaceParams>, ctx: ApplyContext): Promise<void> {
     const p = rule.params;
     const dev = await this.device(p, ctx);
     const cls = p.classid ?? dev.defaultClass;
