@@ -12,8 +12,16 @@ import { Registry } from './registry.ts';
 import { dist, mean, medianOf, round, spread, type Dist, type Spread } from './stats.ts';
 import { TcBatch } from './tc-batch.ts';
 import { Topology, type TopologySpec } from './topology.ts';
+import { SmartTagsHarness } from './smarttags-harness.ts';
+import type { SignaturesDoc } from '../engine/signature.ts';
 
 export const MEMCACHED_PORT = 11211;
+
+/**
+ * Learner time scale for these runs (the defaults suit hour-long traces): lags up to 300 ms, baseline
+ * shifts 0.3-3 s. Nothing about the workload (which tag, which value, which lag) is given.
+ */
+export const SMARTTAGS_LEARN = { horizon: 300_000, shiftMin: 300_000, shiftMax: 3_000_000 };
 
 export interface MemcachedCaseOptions {
   servers: number;
@@ -43,7 +51,7 @@ export function defaultMemcachedOptions(quick: boolean): MemcachedCaseOptions {
     valueBytes: 4096,
     largeKeysPerServer: 40,
     largeShare: 0.4,
-    thinkMs: [10, 40],
+    thinkMs: [60, 160],
     queries: quick ? 60 : 200,
     reps: quick ? 1 : 3,
     seed: 1,
@@ -92,6 +100,8 @@ export interface MemcachedReport {
   modes: Record<string, ModeReport>;
   /** Every configuration tried, per family, with its median score: the hindsight sweep. */
   sweeps: Record<string, ModeReport[]>;
+  /** SmartTags identification: what the engine learned from the no-action runs' live Tags and switch Events. */
+  identification: { tags: number; events: number; learnMs: number; signatures: SignaturesDoc | null };
   /** Per-query results of the first repetition for figures, by configuration label. */
   samples: Record<string, Pick<QueryResult, 'fanout' | 'keys' | 'large' | 'qctMs' | 'drops'>[]>;
   params: Omit<MemcachedCaseOptions, 'log'>;
@@ -133,9 +143,26 @@ export class MemcachedBed {
   readonly servers: ServerRef[] = [];
   private readonly pacerTcs: TcBatch[] = [];
   readonly pacers: HostPacer[] = [];
+  harness: SmartTagsHarness | null = null;
 
   constructor(readonly o: MemcachedCaseOptions) {
     this.topo = new Topology(memcachedTopology(o), this.registry);
+  }
+
+  /** Starts the SmartTags parts: the client's SDK reaches the host driver, the switch driver samples sw-c. */
+  async startSmartTags(): Promise<SmartTagsHarness> {
+    const port = this.topo.shapedPort('sw', 'c');
+    this.harness = new SmartTagsHarness({
+      prefix: this.registry.prefix,
+      appLocale: 'mc-client',
+      switchNs: port.ns,
+      switchDevices: [port.dev],
+      switchLocale: (dev) => `sw/${dev}`,
+      samplePeriodMs: 2,
+      learn: SMARTTAGS_LEARN,
+    });
+    await this.harness.start();
+    return this.harness;
   }
 
   async start(): Promise<void> {
@@ -155,7 +182,7 @@ export class MemcachedBed {
   }
 
   /** Runs one configuration once; returns its per-query results and bulk goodputs. */
-  async runMode(m: ModeSpec, seed: number): Promise<{ results: QueryResult[]; bulk: number[] }> {
+  async runMode(m: ModeSpec, seed: number, tagging?: WorkloadConfig['tagging']): Promise<{ results: QueryResult[]; bulk: number[] }> {
     const o = this.o;
     const cfg: WorkloadConfig = {
       servers: this.servers,
@@ -169,6 +196,7 @@ export class MemcachedBed {
       switchDev: this.topo.shapedPort('sw', 'c').dev,
       switchQueue: this.topo.shapedPort('sw', 'c').queues['default']!,
       mode: m.client,
+      tagging,
     };
     await Promise.all(this.pacers.map((p) => p.set(m.pacingMbit)));
     let stop = false;
@@ -188,6 +216,7 @@ export class MemcachedBed {
   }
 
   async close(): Promise<void> {
+    await this.harness?.stop();
     for (const tc of this.pacerTcs) await tc.close();
     await this.registry.teardown();
   }
@@ -222,19 +251,29 @@ export async function runMemcachedCase(o: MemcachedCaseOptions): Promise<Memcach
   const perMode = new Map<string, { spec: ModeSpec; reps: ModeMetrics[] }>();
   const samples: MemcachedReport['samples'] = {};
   let baseRtts: number[] = [];
+  let identification: MemcachedReport['identification'] = { tags: 0, events: 0, learnMs: 0, signatures: null };
   try {
     await bed.start();
+    const harness = await bed.startSmartTags();
+    const tagging = { endpoint: harness.socketPath, locale: 'mc-client', wait: false };
     const modes = memcachedModes(o);
     for (let rep = 0; rep < o.reps; rep++) {
       for (const m of modes) {
         const label = modeLabel(m);
-        const { results, bulk } = await bed.runMode(m, o.seed + rep);
+        // The no-action runs carry Tags: they are SmartTags' identification phase (Tags change nothing).
+        const { results, bulk } = await bed.runMode(m, o.seed + rep, m.family === 'none' ? tagging : undefined);
         const metrics = modeMetrics(results, bulk);
         if (m.family === 'none') baseRtts = baseRtts.concat(results.filter((r) => r.fanout === 1 && !r.large).map((r) => r.qctMs));
         const entry = perMode.get(label) ?? { spec: m, reps: [] };
         entry.reps.push(metrics);
         perMode.set(label, entry);
         if (rep === 0) samples[label] = results.map((r) => ({ fanout: r.fanout, keys: r.keys, large: r.large, qctMs: round(r.qctMs), drops: r.drops }));
+        if (m.family === 'none') {
+          const t = performance.now();
+          const doc = await harness.learn();
+          identification = { tags: harness.seen.tags, events: harness.seen.events, learnMs: round(performance.now() - t), signatures: doc };
+          o.log(`memcached identification after rep ${rep + 1}: ${harness.seen.tags} tags, ${harness.seen.events} events, ${doc?.signatures.length ?? 0} signatures (${doc?.signatures.map((g) => `${g.tag.name}@${g.tag.locale}->${g.event.name}@${g.event.locale} p=${round(g.probability)} lead=${round(g.leadTime.p50 / 1000)}ms`).join(', ') ?? ''})`);
+        }
         o.log(`memcached rep ${rep + 1}/${o.reps} ${label}: score ${metrics.score} ms, incast mean ${metrics.incast.qct.mean} ms, drops/query ${metrics.dropsPerQuery}, stalls ${metrics.stallShare}, bulk ${metrics.bulkMbps} Mbit/s`);
       }
     }
@@ -266,6 +305,7 @@ export async function runMemcachedCase(o: MemcachedCaseOptions): Promise<Memcach
     bound: { incastQctMs: incastBound(o, baseRttMs), rateMbit: o.rateMbit, baseRttMs },
     modes,
     sweeps,
+    identification,
     samples,
     params,
     seconds: round((performance.now() - t0) / 1000, 1),

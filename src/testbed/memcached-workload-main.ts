@@ -1,15 +1,45 @@
 // Entry point of the MemCached client process inside the client namespace: reads a WorkloadConfig (JSON)
-// from argv, runs it, and prints {"results": [...]} on stdout; errors go to stderr with exit code 1.
+// from argv, runs it -- instrumented with the SmartTags SDK when `tagging` is set: an `MG` Tag (value:
+// predicted response bytes) at every MultiGet and an `RS` Tag when its responses start -- and prints
+// {"results": [...], "tagger": stats} on stdout; errors go to stderr with exit code 1.
 
-import { runWorkload, type WorkloadConfig } from './memcached-workload.ts';
+import { createTagger, type Tagger } from '../sdk/index.ts';
+import { runWorkload, type WorkloadConfig, type WorkloadHooks } from './memcached-workload.ts';
 
 const raw = process.argv[2];
+let tagger: Tagger | null = null;
+
+/** Closes the tagger while a referenced timer keeps the event loop alive: the SDK's close waits on unref'd handles. */
+async function closeTagger(t: Tagger | null): Promise<void> {
+  if (!t) return;
+  const keepAlive = setTimeout(() => undefined, 2000);
+  try {
+    await t.close();
+  } finally {
+    clearTimeout(keepAlive);
+  }
+}
 try {
   if (!raw) throw new Error('usage: memcached-workload-main <config-json>');
   const cfg = JSON.parse(raw) as WorkloadConfig;
-  const results = await runWorkload(cfg);
-  process.stdout.write(JSON.stringify({ results }) + '\n');
+  const hooks: WorkloadHooks = {};
+  const waits: Record<string, number> = {};
+  if (cfg.tagging) {
+    const t = createTagger({ locale: cfg.tagging.locale, endpoint: cfg.tagging.endpoint });
+    tagger = t;
+    const wait = cfg.tagging.wait;
+    hooks.onIssue = async (_q, predicted) => {
+      if (!wait) return t.tag('MG', predicted);
+      const r = await t.tagAndWait('MG', predicted, { timeoutMs: 50 });
+      waits[r.status] = (waits[r.status] ?? 0) + 1;
+    };
+    hooks.onFirstResponse = (q) => t.tag('RS', q.parts.length);
+  }
+  const results = await runWorkload(cfg, hooks);
+  await closeTagger(tagger);
+  process.stdout.write(JSON.stringify({ results, tagger: tagger ? { ...tagger.stats, waits } : null }) + '\n');
 } catch (e) {
+  await closeTagger(tagger).catch(() => undefined);
   process.stderr.write(`memcached workload: ${(e as Error).stack ?? e}\n`);
   process.exitCode = 1;
 }

@@ -41,6 +41,8 @@ export interface WorkloadConfig {
   switchDev: string;
   switchQueue: string;
   mode: ClientMode;
+  /** SmartTags instrumentation: Tags through the SDK to the driver at `endpoint`; `wait` uses tagAndWait on MG. */
+  tagging?: { endpoint: string; locale: string; wait: boolean };
 }
 
 export interface QueryResult {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { preflightProblems } from '../../src/testbed/preflight.ts';
@@ -130,4 +130,35 @@ test('smarttags testbed: JSON output, and Ctrl-C removes everything', { skip, ti
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('identification: SDK Tags from the client namespace and switch drop Events teach the engine MG -> qdisc_drop', { skip, timeout: 90_000 }, async () => {
+  const o = defaultMemcachedOptions(true);
+  o.queries = 60;
+  o.largeShare = 0.5;
+  o.bulkEveryMs = 60_000;
+  o.bulkBytes = 500_000;
+  const bed = new MemcachedBed(o);
+  let socket = '';
+  try {
+    await bed.start();
+    const h = await bed.startSmartTags();
+    socket = h.socketPath;
+    const r = await bed.runMode({ family: 'none', param: null, client: { kind: 'none' }, pacingMbit: null }, 5, { endpoint: h.socketPath, locale: 'mc-client', wait: false });
+    assert.equal(r.results.length, 60);
+    // Two Tags per query (MG at issue, RS when responses start), all delivered through the driver.
+    await new Promise((res) => setTimeout(res, 200));
+    assert.equal(h.seen.tags, 120);
+    assert.ok(h.seen.events > 0, 'the switch driver reported qdisc drops');
+    const doc = await h.learn();
+    const sig = doc?.signatures.find((s) => s.tag.name === 'MG' && s.event.name === 'qdisc_drop');
+    assert.ok(sig, `MG -> qdisc_drop learned; got ${JSON.stringify(doc?.signatures.map((s) => `${s.tag.name}->${s.event.name}`))}`);
+    assert.equal(sig.event.locale, `sw/${bed.topo.shapedPort('sw', 'c').dev}`);
+    // The large MultiGets carry the drops: the extent puts the threshold above every small query's value.
+    assert.ok(sig.extent.threshold !== null && sig.extent.threshold > 5 * o.valueBytes, `threshold ${sig.extent.threshold}`);
+  } finally {
+    await bed.close();
+  }
+  assert.ok(!existsSync(socket), 'driver socket removed');
+  assert.deepEqual(ourNamespaces(bed.registry.prefix), []);
 });
