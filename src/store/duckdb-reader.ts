@@ -2,9 +2,10 @@
 // learns from what a running engine persisted. Streams chunks; never loads all rows as objects.
 
 import { existsSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SeriesStore } from '../protocol/series-store.ts';
 import { isKind } from '../protocol/record.ts';
+import { latestGeneration, type StoredGeneration } from './duckdb-store.ts';
 
 export interface DuckdbReadOptions {
   /** Only records with time >= from (epoch microseconds). */
@@ -18,9 +19,13 @@ export function isDuckdbSpec(spec: string): boolean {
   return spec.startsWith('duckdb:') || spec.endsWith('.duckdb');
 }
 
-/** Fills `store` (a new one when omitted) from the records of the DuckDB file named by `spec`. */
-export async function readDuckdbRecords(spec: string, opts: DuckdbReadOptions = {}, store = new SeriesStore()): Promise<SeriesStore> {
-  const path = spec.startsWith('duckdb:') ? spec.slice('duckdb:'.length) : spec;
+function pathOf(spec: string): string {
+  return spec.startsWith('duckdb:') ? spec.slice('duckdb:'.length) : spec;
+}
+
+/** Runs `use` on a read-only connection to the DuckDB file of `spec`. */
+async function withReadOnly<T>(spec: string, use: (conn: DuckDBConnection, path: string) => Promise<T>): Promise<T> {
+  const path = pathOf(spec);
   if (!existsSync(path)) throw new Error(`${path}: no such DuckDB file`);
   let instance: DuckDBInstance;
   try {
@@ -30,6 +35,27 @@ export async function readDuckdbRecords(spec: string, opts: DuckdbReadOptions = 
   }
   const conn = await instance.connect();
   try {
+    return await use(conn, path);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** The latest signature generation stored in the DuckDB file of `spec`, or null when none. */
+export function readLatestSignatures(spec: string): Promise<StoredGeneration | null> {
+  return withReadOnly(spec, async (conn, path) => {
+    try {
+      return await latestGeneration(async (sql) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[]);
+    } catch (err) {
+      throw new Error(`${path}: not a SmartTags database (no signature tables?): ${(err as Error).message}`);
+    }
+  });
+}
+
+/** Fills `store` (a new one when omitted) from the records of the DuckDB file named by `spec`. */
+export function readDuckdbRecords(spec: string, opts: DuckdbReadOptions = {}, store = new SeriesStore()): Promise<SeriesStore> {
+  return withReadOnly(spec, async (conn, path) => {
     const where: string[] = [];
     if (opts.from !== undefined) where.push(`time >= ${Math.trunc(opts.from)}`);
     if (opts.to !== undefined) where.push(`time < ${Math.trunc(opts.to)}`);
@@ -50,8 +76,5 @@ export async function readDuckdbRecords(spec: string, opts: DuckdbReadOptions = 
       }
     }
     return store;
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  });
 }

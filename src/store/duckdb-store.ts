@@ -124,18 +124,8 @@ export class DuckdbStore {
   }
 
   /** The newest stored generation, or null when none was saved. */
-  async latestSignatures(): Promise<StoredGeneration | null> {
-    const gen = await this.query('SELECT generation, learned_at, params_json FROM signature_generations ORDER BY generation DESC LIMIT 1');
-    if (gen.length === 0) return null;
-    const row = gen[0]!;
-    const generation = Number(row.generation);
-    const sigs = await this.query(`SELECT json FROM signatures WHERE generation = ${generation} ORDER BY idx`);
-    const head = JSON.parse(String(row.params_json)) as Pick<SignaturesDoc, 'version' | 'params'>;
-    return {
-      generation,
-      learnedAt: Number(row.learned_at),
-      doc: { version: head.version, params: head.params, signatures: sigs.map((r) => JSON.parse(String(r.json))) },
-    };
+  latestSignatures(): Promise<StoredGeneration | null> {
+    return latestGeneration((sql) => this.query(sql));
   }
 
   /** Runs SQL and returns rows as plain objects (BIGINT as bigint). Flushes pending records first. */
@@ -166,4 +156,21 @@ export class DuckdbStore {
     this.conn.closeSync();
     this.instance.closeSync();
   }
+}
+
+export type RowQuery = (sql: string) => Promise<Record<string, unknown>[]>;
+
+/** The newest generation of the signature tables behind `query`, or null when none was saved. */
+export async function latestGeneration(query: RowQuery): Promise<StoredGeneration | null> {
+  const gen = await query('SELECT generation, learned_at, params_json FROM signature_generations ORDER BY generation DESC LIMIT 1');
+  if (gen.length === 0) return null;
+  const row = gen[0]!;
+  const generation = Number(row.generation);
+  const sigs = await query(`SELECT json FROM signatures WHERE generation = ${generation} ORDER BY idx`);
+  const head = JSON.parse(String(row.params_json)) as Pick<SignaturesDoc, 'version' | 'params'>;
+  return {
+    generation,
+    learnedAt: Number(row.learned_at),
+    doc: { version: head.version, params: head.params, signatures: sigs.map((r) => JSON.parse(String(r.json))) },
+  };
 }

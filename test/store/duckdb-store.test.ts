@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckdbStore } from '../../src/store/duckdb-store.ts';
-import { readDuckdbRecords, isDuckdbSpec } from '../../src/store/duckdb-reader.ts';
+import { readDuckdbRecords, readLatestSignatures, isDuckdbSpec } from '../../src/store/duckdb-reader.ts';
 import type { SmartRecord } from '../../src/protocol/record.ts';
 import type { Signature, SignaturesDoc } from '../../src/engine/signature.ts';
 
@@ -65,6 +65,7 @@ test('records and signature generations round-trip through a DuckDB file, SQL an
     assert.equal(mg.times.length, 2500);
     assert.equal(mg.times[0], 1_700_000_000_000_010);
     assert.equal(mg.values[2499], 4999);
+    assert.deepEqual((await readLatestSignatures(file))?.doc, doc2);
     const windowed = await readDuckdbRecords(file, { from: 1_700_000_000_000_000 + 1000, to: 1_700_000_000_000_000 + 2000 });
     assert.equal(windowed.size, 100);
 
@@ -89,6 +90,7 @@ test('the reader names the problem for a missing file and a database without rec
     c.closeSync();
     inst.closeSync();
     await assert.rejects(readDuckdbRecords(other), /not a SmartTags database/);
+    await assert.rejects(readLatestSignatures(other), /not a SmartTags database/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
