@@ -128,3 +128,15 @@ test('rules expire on the injected clock; stale tags and malformed requests are 
   assert.equal(c.counters.badRequests, 3);
   await c.close();
 });
+
+test('concurrent Tags for one target make one rule; the others coalesce into it', async () => {
+  const { c } = hintController();
+  await c.start();
+  const sig = signature({ tag: 'MG', tagLocale: 'app1' });
+  const replies = await Promise.all(Array.from({ length: 10 }, () => c.handle({ driver: 'd', tag: tag('MG', 'app1', 5), signatures: [sig] })));
+  const ids = new Set(replies.map((r) => r.rules[0]!.id));
+  assert.equal(ids.size, 1);
+  assert.deepEqual({ applied: c.counters.applied, coalesced: c.counters.coalesced, active: c.rulesActive, hints: c.counters.hints }, { applied: 1, coalesced: 9, active: 1, hints: 10 });
+  await c.close();
+  assert.equal(c.rulesActive, 0);
+});

@@ -26,9 +26,31 @@ export interface NetemAvailability {
 
 const ALTERNATIVES = 'use action "pace" (htb sender pacing at bottleneckBps / responders) or "hint" (the application staggers its requests by slotUs) instead';
 
+const PROBE_PREFIX = 'st-netem-probe-';
+
+/** Removes probe namespaces left by probing processes that died mid-probe (their pid is gone). */
+async function removeStaleProbes(runner: CommandRunner): Promise<void> {
+  const list = await runner.exec({ tool: 'ip', netns: null, args: ['netns', 'list'] }).catch(() => '');
+  for (const m of list.matchAll(/^(st-netem-probe-(\d+)-[0-9a-f]{6})\b/gm)) {
+    const pid = Number(m[2]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await runner.exec({ tool: 'ip', netns: null, args: ['netns', 'del', m[1]!] }).catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Tries a netem qdisc on a veth in a throwaway namespace; removes the namespace whatever happens. */
 export async function detectNetem(runner: CommandRunner): Promise<NetemAvailability> {
-  const ns = `st-netem-probe-${process.pid}-${randomBytes(3).toString('hex')}`;
+  await removeStaleProbes(runner);
+  const ns = `${PROBE_PREFIX}${process.pid}-${randomBytes(3).toString('hex')}`;
   try {
     await runner.exec({ tool: 'ip', netns: null, args: ['netns', 'add', ns] });
   } catch (err) {
