@@ -56,7 +56,7 @@ function densityAt(edges: Float64Array, density: Float64Array, lag: number): num
   return density[lo]!;
 }
 
-/** Fits the EM for candidates sharing one event series; results in input order. */
+/** Fits the EM for candidates sharing one event series; results in input order. Stops early once converged. */
 export function attributeEventSeries(series: readonly Series[], inputs: readonly AttributionInput[], bucket: number, iterations: number): AttributionResult[] {
   const ev = series[inputs[0]!.event]!.times;
   const nEv = ev.length;
@@ -66,15 +66,15 @@ export function attributeEventSeries(series: readonly Series[], inputs: readonly
   const nb = Math.floor((ev[nEv - 1]! - t0) / bucket) + 1;
   // Sparse kernel sums phi_c(e) = sum over tags j of c of kernel_c(t_e - t_j), for events with any.
   const rowStart: number[] = [0];
-  const rowEvent: number[] = [];
-  const cols: number[] = [];
-  const phis: number[] = [];
+  const rowBucketList: number[] = [];
+  const colList: number[] = [];
+  const phiList: number[] = [];
   const ptrLo = new Int32Array(C);
   const ptrHi = new Int32Array(C);
   const bgOnly = new Float64Array(nb);
   for (let e = 0; e < nEv; e++) {
     const t = ev[e]!;
-    const before = cols.length;
+    const before = colList.length;
     for (let c = 0; c < C; c++) {
       const inp = inputs[c]!;
       const tags = series[inp.tag]!.times;
@@ -88,15 +88,21 @@ export function attributeEventSeries(series: readonly Series[], inputs: readonly
       let phi = 0;
       for (let j = lo; j < hi; j++) phi += densityAt(inp.edges, inp.density, t - tags[j]!);
       if (phi > 0) {
-        cols.push(c);
-        phis.push(phi);
+        colList.push(c);
+        phiList.push(phi);
       }
     }
-    if (cols.length > before) {
-      rowEvent.push(e);
-      rowStart.push(cols.length);
-    } else bgOnly[Math.floor((t - t0) / bucket)]!++;
+    const b = Math.floor((t - t0) / bucket);
+    if (colList.length > before) {
+      rowBucketList.push(b);
+      rowStart.push(colList.length);
+    } else bgOnly[b]!++;
   }
+  const rows = rowBucketList.length;
+  const rowBucket = Int32Array.from(rowBucketList);
+  const starts = Int32Array.from(rowStart);
+  const cols = Int32Array.from(colList);
+  const phis = Float64Array.from(phiList);
   const nTags = inputs.map((inp) => Math.max(1, series[inp.tag]!.times.length));
   const mu = new Float64Array(nb);
   for (let e = 0; e < nEv; e++) mu[Math.floor((ev[e]! - t0) / bucket)]! += 1 / bucket;
@@ -106,17 +112,24 @@ export function attributeEventSeries(series: readonly Series[], inputs: readonly
   for (let it = 0; it < iterations; it++) {
     credit.fill(0);
     bgResp.set(bgOnly);
-    for (let r = 0; r < rowEvent.length; r++) {
-      const b = Math.floor((ev[rowEvent[r]!]! - t0) / bucket);
+    for (let r = 0; r < rows; r++) {
+      const b = rowBucket[r]!;
+      const x0 = starts[r]!;
+      const x1 = starts[r + 1]!;
       let lambda = mu[b]!;
-      for (let x = rowStart[r]!; x < rowStart[r + 1]!; x++) lambda += alpha[cols[x]!]! * phis[x]!;
+      for (let x = x0; x < x1; x++) lambda += alpha[cols[x]!]! * phis[x]!;
       if (!(lambda > 0)) continue;
       bgResp[b]! += mu[b]! / lambda;
-      for (let x = rowStart[r]!; x < rowStart[r + 1]!; x++) credit[cols[x]!]! += (alpha[cols[x]!]! * phis[x]!) / lambda;
+      for (let x = x0; x < x1; x++) credit[cols[x]!]! += (alpha[cols[x]!]! * phis[x]!) / lambda;
     }
-    for (let c = 0; c < C; c++) alpha[c] = credit[c]! / nTags[c]!;
+    let change = 0;
+    for (let c = 0; c < C; c++) {
+      const a = credit[c]! / nTags[c]!;
+      change = Math.max(change, Math.abs(a - alpha[c]!) / Math.max(a, 1e-6));
+      alpha[c] = a;
+    }
     for (let b = 0; b < nb; b++) mu[b] = bgResp[b]! / bucket;
+    if (change < 1e-4) break;
   }
   return inputs.map((_, c) => ({ alpha: alpha[c]!, credited: credit[c]! }));
 }
-

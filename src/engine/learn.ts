@@ -83,7 +83,10 @@ export function screenPass(ctx: PassContext, candidates: readonly Candidate[], r
   const B = ctx.edges.length - 1;
   const out = new Float64Array(candidates.length * 2 * B);
   candidates.forEach((c, k) => {
-    for (const m of c.members) addFirstLags(ctx.series[m.tag]!.times, ctx.series[m.event]!.times, range, ctx.binner, out, k * 2 * B);
+    for (const m of c.members) {
+      const tag = ctx.series[m.tag]!.times;
+      addFirstLags(tag, ctx.series[m.event]!.times, range, ctx.binner, out, k * 2 * B, screenStride(ctx, tag));
+    }
   });
   return out;
 }
@@ -92,8 +95,16 @@ export function screenPass(ctx: PassContext, candidates: readonly Candidate[], r
 export function groupScreenPass(ctx: PassContext, groups: readonly ScreenGroup[], merged: readonly Float64Array[], range: TimeRange): Float64Array {
   const B = ctx.edges.length - 1;
   const out = new Float64Array(groups.length * 2 * B);
-  groups.forEach((g, k) => addFirstLags(ctx.series[g.tag]!.times, merged[k]!, range, ctx.binner, out, k * 2 * B));
+  groups.forEach((g, k) => {
+    const tag = ctx.series[g.tag]!.times;
+    addFirstLags(tag, merged[k]!, range, ctx.binner, out, k * 2 * B, screenStride(ctx, tag));
+  });
   return out;
+}
+
+/** Every how many tags of a series the screen looks at: about params.screenTags per series. */
+function screenStride(ctx: PassContext, tagTimes: Float64Array): number {
+  return Math.max(1, Math.ceil(tagTimes.length / ctx.params.screenTags));
 }
 
 /** The superposed event times of each group; identical event sets share one array. */
@@ -120,7 +131,7 @@ export function mergedEventSeries(ctx: PassContext, groups: readonly ScreenGroup
 
 /** Pass 2 statistics of the given candidates for anchors in `range`. */
 export function intervalPass(ctx: PassContext, survivors: readonly Candidate[], range: TimeRange): Float64Array {
-  return intervalStats(ctx.series, survivors, ctx.edges, ctx.shift, ctx.params.shifts, range);
+  return intervalStats(ctx.series, survivors, ctx.binner, ctx.shift, ctx.params.shifts, range);
 }
 
 /** Pass 3 statistics for fixed windows, anchors in `range`. */

@@ -20,6 +20,8 @@ export interface LearnParams {
   screenZ: number;
   /** Event series screened together per tag series (1 = screen every candidate alone). */
   screenGroup: number;
+  /** The screen looks at about this many tags per tag series (every k-th); the scan uses all. */
+  screenTags: number;
   /** Most merged events per second of a screening group. */
   screenGroupRate: number;
   /** Fewest tags followed by the event inside the window for a signature. */
@@ -28,7 +30,7 @@ export interface LearnParams {
   minCredit: number;
   /** Length of the piecewise-constant background rate used by attribution. */
   backgroundBucket: number;
-  /** Attribution EM iterations. */
+  /** Most attribution EM iterations (it stops earlier once the rates settle). */
   emIterations: number;
   /** Largest number of tag-value bins of the extent relation. */
   extentBins: number;
@@ -53,10 +55,11 @@ export const DEFAULT_PARAMS: LearnParams = {
   screenZ: 4,
   screenGroup: 32,
   screenGroupRate: 4,
+  screenTags: 3000,
   minHits: 5,
   minCredit: 0.5,
   backgroundBucket: 1_000_000,
-  emIterations: 60,
+  emIterations: 80,
   extentBins: 8,
   allPairs: false,
   pool: false,
@@ -69,7 +72,7 @@ export function resolveParams(p: Partial<LearnParams> = {}): LearnParams {
   const r: LearnParams = { ...DEFAULT_PARAMS, ...p };
   const positive = ['horizon', 'minLag', 'binsPerOctave', 'shiftMin', 'shiftMax', 'backgroundBucket', 'screenGroupRate'] as const;
   for (const k of positive) if (!(Number.isFinite(r[k]) && r[k] > 0)) throw new Error(`params.${k}: must be a positive number, got ${r[k]}`);
-  const counts = ['shifts', 'emIterations', 'extentBins', 'slices', 'minHits', 'screenGroup'] as const;
+  const counts = ['shifts', 'emIterations', 'extentBins', 'slices', 'minHits', 'screenGroup', 'screenTags'] as const;
   for (const k of counts) if (!(Number.isSafeInteger(r[k]) && r[k] >= 1)) throw new Error(`params.${k}: must be a positive integer, got ${r[k]}`);
   if (!(r.shiftMin >= r.horizon)) throw new Error(`params.shiftMin: must be at least the horizon (${r.horizon}), got ${r.shiftMin}`);
   if (!(r.shiftMax >= r.shiftMin)) throw new Error(`params.shiftMax: must be at least shiftMin (${r.shiftMin}), got ${r.shiftMax}`);

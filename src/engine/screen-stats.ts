@@ -42,15 +42,19 @@ export class LagBinner {
   }
 }
 
-/** Adds forward first-lag counts to out[at .. at+B) and backward last-lag counts to out[at+B .. at+2B). */
-export function addFirstLags(tagTimes: Float64Array, eventTimes: Float64Array, range: TimeRange, binner: LagBinner, out: Float64Array, at: number): void {
-  const [i0, i1] = anchorIndices(tagTimes, range);
+/**
+ * Adds forward first-lag counts to out[at .. at+B) and backward last-lag counts to out[at+B .. at+2B),
+ * for every `stride`-th tag (global index multiple of stride, so slices agree with one pass).
+ */
+export function addFirstLags(tagTimes: Float64Array, eventTimes: Float64Array, range: TimeRange, binner: LagBinner, out: Float64Array, at: number, stride = 1): void {
+  let [i0, i1] = anchorIndices(tagTimes, range);
+  i0 = Math.ceil(i0 / stride) * stride;
   const n = eventTimes.length;
   if (i0 >= i1 || n === 0) return;
   const B = binner.bins;
   const horizon = binner.horizon;
   let p = lowerBound(eventTimes, tagTimes[i0]!);
-  for (let i = i0; i < i1; i++) {
+  for (let i = i0; i < i1; i += stride) {
     const t = tagTimes[i]!;
     // Gallop p to the first event >= t.
     if (p < n && eventTimes[p]! < t) {

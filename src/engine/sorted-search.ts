@@ -37,3 +37,44 @@ export function advance(a: Float64Array, from: number, x: number): number {
   }
   return lo;
 }
+
+/**
+ * A lower-bound index over ascending times: the first index of every fixed-width time cell, so a search
+ * is one division and a binary search inside one cell. Cells are wide enough to keep the index at most
+ * about 4 entries per time.
+ */
+export class TimeIndex {
+  private readonly t0: number;
+  private readonly width: number;
+  private readonly first: Int32Array;
+  constructor(readonly times: Float64Array, cellWidth: number) {
+    const n = times.length;
+    this.t0 = n > 0 ? times[0]! : 0;
+    const span = n > 0 ? times[n - 1]! - this.t0 : 0;
+    this.width = Math.max(cellWidth, span / Math.max(1, 4 * n), 1);
+    const cells = Math.floor(span / this.width) + 1;
+    this.first = new Int32Array(cells + 1);
+    let p = 0;
+    for (let c = 0; c <= cells; c++) {
+      const edge = this.t0 + c * this.width;
+      while (p < n && times[p]! < edge) p++;
+      this.first[c] = p;
+    }
+  }
+
+  /** First index i with times[i] >= x (times.length when none). */
+  lowerBound(x: number): number {
+    const c = Math.floor((x - this.t0) / this.width);
+    if (c < 0) return 0;
+    if (c >= this.first.length - 1) return c === this.first.length - 1 ? lowerBound(this.times, x, this.first[c]!) : this.times.length;
+    let lo = this.first[c]!;
+    let hi = this.first[c + 1]!;
+    const t = this.times;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (t[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

@@ -6,7 +6,7 @@ import type { Series } from '../protocol/series-store.ts';
 import { anchorIndices, type TimeRange } from './anchor-sweep.ts';
 import type { Candidate } from './candidates.ts';
 import { binOf } from './lag-bins.ts';
-import { advance, lowerBound } from './sorted-search.ts';
+import { advance, lowerBound, TimeIndex } from './sorted-search.ts';
 
 /** What pass 3 needs to know about one candidate, fixed from the merged pass-2 statistics. */
 export interface WindowPlan {
@@ -59,6 +59,7 @@ export function windowStats(series: readonly Series[], plans: readonly WindowPla
       const [i0, i1] = anchorIndices(tag.times, range);
       if (i0 >= i1) continue;
       out[L.anchors]! += i1 - i0;
+      const index = new TimeIndex(ev.times, plan.end);
       for (let s = 0; s <= K; s++) {
         let p = lowerBound(ev.times, tag.times[i0]! + plan.start);
         let q = p;
@@ -69,7 +70,7 @@ export function windowStats(series: readonly Series[], plans: readonly WindowPla
             q = advance(ev.times, Math.max(p, q), a + plan.end);
           } else {
             a += shift(i, s);
-            p = lowerBound(ev.times, a + plan.start);
+            p = index.lowerBound(a + plan.start);
             q = advance(ev.times, p, a + plan.end);
           }
           if (s === 0) {

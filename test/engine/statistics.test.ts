@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { benjaminiHochberg, binomialG, erfc, hitTest, pFromG } from '../../src/engine/significance.ts';
 import { binOf, makeLagBins } from '../../src/engine/lag-bins.ts';
 import { LagBinner, addFirstLags, firstLagScore } from '../../src/engine/screen-stats.ts';
-import { advance, lowerBound } from '../../src/engine/sorted-search.ts';
+import { advance, lowerBound, TimeIndex } from '../../src/engine/sorted-search.ts';
 import { computeExtent, fitLogistic, theilSen } from '../../src/engine/extent.ts';
 import { leadTimeQuantiles } from '../../src/engine/lead-time.ts';
 import { resolveParams, anchorShift } from '../../src/engine/params.ts';
@@ -119,4 +119,15 @@ test('params: defaults, validation names the field, shifts are deterministic and
       assert.equal(Math.sign(d), s % 2 === 1 ? -1 : 1);
     }
   }
+});
+
+test('time index lower bound equals binary search, inside, before and after the data', () => {
+  const r = rng(11);
+  const a = Float64Array.from({ length: 3000 }, () => Math.floor(r() * 1e7)).sort();
+  for (const width of [1, 1000, 1e5, 1e9]) {
+    const idx = new TimeIndex(a, width);
+    for (let x = -5e5; x < 1.1e7; x += 1 + Math.floor(r() * 20000)) assert.equal(idx.lowerBound(x), lowerBound(a, x), `width ${width} x ${x}`);
+    assert.equal(idx.lowerBound(a[a.length - 1]!), lowerBound(a, a[a.length - 1]!));
+  }
+  assert.equal(new TimeIndex(new Float64Array(0), 10).lowerBound(5), 0);
 });
