@@ -45,6 +45,7 @@ export interface CompareSummary {
   maxFalseDiscoveries: number;
   medianLeadTimeError: number | null;
   meanCalibrationError: number | null;
+  meanCalibrationBias: number | null;
   meanMillis: number;
 }
 
@@ -104,6 +105,7 @@ export function summarize(rows: readonly CompareRow[]): CompareSummary[] {
       maxFalseDiscoveries: Math.max(...g.map((r) => r.score.falseDiscoveries)),
       medianLeadTimeError: median(leadErrors),
       meanCalibrationError: avg(g.map((r) => r.score.calibration.meanAbsError)),
+      meanCalibrationBias: avg(g.map((r) => r.score.calibration.bias)),
       meanMillis: g.reduce((s, r) => s + r.millis, 0) / g.length,
     };
   });

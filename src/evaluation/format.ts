@@ -31,6 +31,7 @@ export function formatScore(s: Score): string {
       ['F1', num(s.f1, 3)],
       ['lead time p50, median rel. error', `${pct(s.leadTime.medianRelativeError)} (${s.leadTime.scored} scored)`],
       ['probability, mean |error|', `${num(s.calibration.meanAbsError, 3)} (${s.calibration.scored} scored)`],
+      ['probability, bias (predicted - true)', num(s.calibration.bias, 3)],
       ['extent size slope, median rel. error', `${pct(s.extent.sizeSlopeMedianRelativeError)} (${s.extent.sizeSlopeScored} scored)`],
       ['extent threshold, median |error|', `${num(s.extent.thresholdMedianAbsError, 1)} (${s.extent.thresholdScored} scored)`],
     ]),
@@ -52,7 +53,7 @@ export function formatScore(s: Score): string {
 
 export function comparisonRows(summary: readonly CompareSummary[]): string[][] {
   return [
-    ['scenario', 'method', 'td', 'seeds', 'precision', 'recall', 'F1', 'false disc. (total / max per seed)', 'lead-time err (median)', 'prob. |err| (mean)', 'time/run'],
+    ['scenario', 'method', 'td', 'seeds', 'precision', 'recall', 'F1', 'false disc. (total / max per seed)', 'lead-time err (median)', 'prob. |err| (mean)', 'prob. bias', 'time/run'],
     ...summary.map((s) => [
       s.scenario,
       s.method,
@@ -64,6 +65,7 @@ export function comparisonRows(summary: readonly CompareSummary[]): string[][] {
       `${s.falseDiscoveries} / ${s.maxFalseDiscoveries}`,
       pct(s.medianLeadTimeError),
       num(s.meanCalibrationError, 3),
+      num(s.meanCalibrationBias, 3),
       `${(s.meanMillis / 1000).toFixed(2)}s`,
     ]),
   ];

@@ -38,7 +38,8 @@ export interface Score {
   falseDiscoveryList: FalseDiscovery[];
   missed: { app: string; tag: TruthEndpoint; event: TruthEndpoint; probability: number }[];
   leadTime: { scored: number; medianRelativeError: number | null; maxRelativeError: number | null };
-  calibration: { scored: number; meanAbsError: number | null; reliability: ReliabilityRow[] };
+  /** meanAbsError = mean |predicted - true| over exact matches; bias = mean (predicted - true). */
+  calibration: { scored: number; meanAbsError: number | null; bias: number | null; reliability: ReliabilityRow[] };
   extent: { sizeSlopeScored: number; sizeSlopeMedianRelativeError: number | null; thresholdScored: number; thresholdMedianAbsError: number | null };
 }
 
@@ -77,7 +78,8 @@ export function scoreSignatures(doc: SignaturesDoc, truth: TruthDoc): Score {
 
   const matched = exact.filter((x): x is { sig: Signature; pair: TruthPair } => x.pair !== null);
   const leadErrors = matched.filter((m) => Number.isFinite(m.sig.leadTime?.p50)).map((m) => Math.abs(m.sig.leadTime.p50 - m.pair.leadTime.p50) / m.pair.leadTime.p50);
-  const probErrors = matched.map((m) => Math.abs(m.sig.probability - m.pair.probability));
+  const probDiffs = matched.map((m) => m.sig.probability - m.pair.probability);
+  const probErrors = probDiffs.map(Math.abs);
   const slopeErrors = matched.filter((m) => m.pair.extent.sizeSlope > 0 && Number.isFinite(m.sig.extent?.sizeSlope)).map((m) => Math.abs(m.sig.extent.sizeSlope - m.pair.extent.sizeSlope) / m.pair.extent.sizeSlope);
   const thresholdErrors = matched
     .filter((m) => m.pair.extent.logistic !== null && m.pair.extent.threshold !== null && m.sig.extent?.threshold != null)
@@ -109,7 +111,7 @@ export function scoreSignatures(doc: SignaturesDoc, truth: TruthDoc): Score {
     falseDiscoveryList: fds,
     missed: pairs.filter((p) => !recalled.has(p)).map((p) => ({ app: p.app, tag: p.tag, event: p.event, probability: p.probability })),
     leadTime: { scored: leadErrors.length, medianRelativeError: median(leadErrors), maxRelativeError: leadErrors.length ? Math.max(...leadErrors) : null },
-    calibration: { scored: probErrors.length, meanAbsError: probErrors.length ? mean(probErrors) : null, reliability },
+    calibration: { scored: probErrors.length, meanAbsError: probErrors.length ? mean(probErrors) : null, bias: probDiffs.length ? mean(probDiffs) : null, reliability },
     extent: { sizeSlopeScored: slopeErrors.length, sizeSlopeMedianRelativeError: median(slopeErrors), thresholdScored: thresholdErrors.length, thresholdMedianAbsError: median(thresholdErrors) },
   };
 }

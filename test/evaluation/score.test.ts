@@ -74,6 +74,7 @@ test('exact matches, false discoveries by reason, precision, recall and F1', () 
   assert.ok(Math.abs(s.leadTime.medianRelativeError! - 0.1) < 1e-12);
   assert.equal(s.leadTime.scored, 2);
   assert.ok(Math.abs(s.calibration.meanAbsError! - 0.1) < 1e-12);
+  assert.ok(Math.abs(s.calibration.bias!) < 1e-12, 'errors -0.1 and +0.1 cancel');
   // Extent: size slope errors 0.1 and 0 -> median 0.05; the threshold is scored only where truth has a logistic.
   assert.ok(Math.abs(s.extent.sizeSlopeMedianRelativeError! - 0.05) < 1e-12);
   assert.equal(s.extent.thresholdScored, 1);
