@@ -53,6 +53,9 @@ export interface DriverConfig {
   statsdPort?: number;
   /** Network namespace whose counters the collectors read; absent = the host. */
   namespace?: string;
+  /** Forwarding to the engine: sustained records/s and queue bound (beyond either, dropped and counted). */
+  maxRecordsPerSecond: number;
+  maxQueuedRecords: number;
   collectors: CollectorConfig[];
 }
 
@@ -155,6 +158,8 @@ export function parseConfig(text: string, file: string): SystemConfig {
       udpPort: d.has('udpPort') ? d.num('udpPort', 0, { min: 0, max: 65535, integer: true }) : (d.raw('udpPort'), undefined),
       statsdPort: d.has('statsdPort') ? d.num('statsdPort', 0, { min: 0, max: 65535, integer: true }) : (d.raw('statsdPort'), undefined),
       namespace,
+      maxRecordsPerSecond: d.num('maxRecordsPerSecond', 5_000_000, { min: 1, max: 1e9 }),
+      maxQueuedRecords: d.num('maxQueuedRecords', 100_000, { min: 1, max: 1e8, integer: true }),
       collectors: (d.has('collectors') ? d.list('collectors') : defaultCollectors(src, d)).map((c) => {
         const kind = c.str('kind', '');
         if (!kind) throw src.error([...c.path, 'kind'], 'missing (qdisc, interface, tcp)');

@@ -116,6 +116,7 @@ export async function startSystem(config: SystemConfig, opts: StartOptions = {})
           udpPort: d.udpPort,
           statsdPort: d.statsdPort,
           collectors: d.collectors.map((c) => createCollector(c.kind, c.options, { namespace: d.namespace })),
+          forwarder: { maxRecordsPerSecond: d.maxRecordsPerSecond, maxQueuedRecords: d.maxQueuedRecords },
           logger: logger.child({ component: 'driver', driver: d.id }),
         });
         await driver.start();
