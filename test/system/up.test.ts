@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { parseConfig } from '../../src/system/config.ts';
-import { startSystem } from '../../src/system/system.ts';
+import { startSystem, type SystemStatus } from '../../src/system/system.ts';
 import { createLogger } from '../../src/system/logger.ts';
 import { formatStatus } from '../../src/system/status-client.ts';
 import { createTagger } from '../../src/sdk/index.ts';
@@ -94,7 +94,7 @@ http: { port: 0 }
     assert.equal(m('smarttags_rules_active'), 0);
     assert.equal(m('smarttags_learn_runs_total', { result: 'ok' }), 1);
     assert.equal(m('smarttags_signatures_generation'), 1);
-    const status = await (await fetch(new URL('/status', sys.http!.url))).json();
+    const status = (await (await fetch(new URL('/status', sys.http!.url))).json()) as SystemStatus;
     assert.equal(status.signatures.generation, 1);
     assert.equal(status.drivers[0].id, 'd1');
   } finally {
