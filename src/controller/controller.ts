@@ -42,6 +42,8 @@ export interface ControllerOptions {
   locales?: LocaleMap;
   /** Log every rule instead of applying it. */
   dryRun?: boolean;
+  /** Called when a rule was applied or reverted (after the kernel change), e.g. for status streams. */
+  onRule?: (what: 'applied' | 'reverted', rule: RuleDecision) => void;
   /** Compact the journal once it has this many lines (default 10000). */
   journalCompactLines?: number;
 }
@@ -295,6 +297,7 @@ export class Controller {
       return this.refuseRule(rule, `error: ${(err as Error).message}`);
     }
     this.counters.applied++;
+    this.opts.onRule?.('applied', decision(rule, dry ? 'dry-run' : 'applied'));
     this.log.info({ rule: rule.id, policy: rule.policy, action: rule.action, target: rule.target, params: rule.params, expiresAt: rule.expiresAt, dryRun: dry }, 'rule applied');
     this.schedule();
     return decision(rule, dry ? 'dry-run' : 'applied');
@@ -311,6 +314,7 @@ export class Controller {
         if (this.entries.has(l.rule.id)) this.record({ op: 'reverted', id: l.rule.id });
         this.counters.reverted++;
         if (why === 'expired') this.counters.expired++;
+        this.opts.onRule?.('reverted', decision(l.rule, l.dry ? 'dry-run' : 'applied'));
         this.log.info({ rule: l.rule.id, action: l.rule.action, target: l.rule.target, why }, 'rule reverted');
       } catch (err) {
         // The journal keeps the entry: the next start retries the undo.
