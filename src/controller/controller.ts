@@ -250,9 +250,13 @@ export class Controller {
     const now = this.clock();
     if (expires <= now) return this.refuse(policy, rule.action, rule.target, raw, expires, `expired before it could act (tag at ${tag.time} us, expiry ${expires} us, now ${now} us)`);
     if (!actuator.lasting) {
-      const hint = await actuator.apply(rule, this.ctx);
-      this.counters.hints++;
-      return hint ?? null;
+      try {
+        const hint = await actuator.apply(rule, this.ctx);
+        this.counters.hints++;
+        return hint ?? null;
+      } catch (err) {
+        return this.refuse(policy, rule.action, rule.target, raw, expires, `error: ${(err as Error).message}`, true);
+      }
     }
     return this.locked(key, () => this.place(rule, actuator, dry));
   }
