@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { learnSignatures, makeContext, screenPass, intervalPass, sliceRanges, mergeInto } from '../../src/engine/learn.ts';
 import { resolveParams } from '../../src/engine/params.ts';
 import { ALL_TIME } from '../../src/engine/anchor-sweep.ts';
+import { intervalStats } from '../../src/engine/interval-stats.ts';
 import type { Signature } from '../../src/engine/signature.ts';
 import { fixture, MG_LAG_MEDIAN, RPC_LAG_MEDIAN } from './scenario-fixture.ts';
 
@@ -103,4 +104,21 @@ test('topology limits candidates to related locales and names the relation', () 
   const res = learnSignatures(series, { relation: (a, b) => (hops[`${a}|${b}`] === undefined ? null : `${hops[`${a}|${b}`]}-hop`) });
   assert.equal(res.stats.candidates, 4 * 2 + 2 * 1);
   assert.deepEqual(res.doc.signatures.map((s) => `${key(s)} ${s.relation}`).sort(), ['MG@h1->drop@sw1:p1 1-hop', 'rpc_sync@h2->drop@sw1:p2 1-hop']);
+});
+
+test('counting events per lag bin by walking or by galloping across edges gives identical statistics', () => {
+  // 40 events per second against a 1 s horizon: the automatic choice gallops; both must agree exactly.
+  const store = fixture({ seed: 8, durationS: 120, causal: true });
+  for (let t = 0; t < 120e6; t += 25_000) store.add({ time: 1_767_225_600_000_000 + t + 7, locale: 'sw1:p9', kind: 'event', name: 'tick', value: 1 });
+  const series = store.finish();
+  const res = learnSignatures(series, null);
+  assert.ok(!res.doc.signatures.some((s) => s.event.name === 'tick'), 'a steady tick follows no tag');
+  assert.equal(res.doc.signatures.length, 2);
+  const ctx = makeContext(series, null, resolveParams({}));
+  const some = ctx.candidates.filter((c) => c.eventName === 'tick' || c.tagName === 'MG');
+  const walk = intervalStats(ctx.series, some, ctx.binner, ctx.shift, ctx.params.shifts, ALL_TIME, 'walk');
+  const gallop = intervalStats(ctx.series, some, ctx.binner, ctx.shift, ctx.params.shifts, ALL_TIME, 'gallop');
+  assert.deepEqual(walk, gallop);
+  assert.deepEqual(intervalPass(ctx, some, ALL_TIME), walk);
+  assert.ok(walk.some((x) => x > 0));
 });
