@@ -131,7 +131,7 @@ class Reader {
   num(k: string, fallback: number | undefined, min: number, max: number): number | undefined {
     const v = this.raw(k);
     if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new PolicyError([...this.path, k], `must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new PolicyError([...this.path, k], `must be a number ${max === Number.MAX_VALUE ? `>= ${min}` : `in [${min}, ${max}]`}, got ${JSON.stringify(v)}`);
     return v;
   }
   bool(k: string, fallback: boolean): boolean {
