@@ -188,7 +188,8 @@ export function learnSignatures(series: readonly Series[], topology: LocaleRelat
   const t0 = performance.now();
   const p = resolveParams(params);
   const ctx = makeContext(series, topology, p);
-  const ranges = sliceRanges(series, p.slices);
+  // With a progress callback the passes run in at least 20 time slices (they merge exactly) to report often.
+  const ranges = sliceRanges(series, progress ? Math.max(p.slices, 20) : p.slices);
   const C = ctx.candidates.length;
   const K = p.shifts;
   const B = ctx.edges.length - 1;
