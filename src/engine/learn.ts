@@ -238,7 +238,12 @@ export function learnSignatures(series: readonly Series[], topology: LocaleRelat
 
   // Per-plan summaries, then attribution per event series.
   const summaries = plans.map((plan, k) => summarise(plan, windows[k]!, K));
-  const credit = attribute(ctx, plans, summaries, p, (c) => significant(c), progress);
+  // Attribution among all significant candidates decides who is explained away; a second fit among the
+  // survivors only gives them the credit the explained-away tags had borrowed.
+  const first = attribute(ctx, plans, summaries, p, (c) => significant(c), progress);
+  const survivesAt = new Set(plans.map((plan, k) => (significant(plan.candidate) && first[k]! >= p.minCredit ? plan.candidate.index : -1)));
+  const second = attribute(ctx, plans, summaries, p, (c) => survivesAt.has(c.index), progress);
+  const credit = plans.map((plan, k) => (survivesAt.has(plan.candidate.index) ? second[k]! : first[k]!));
   const t4 = performance.now();
 
   const signatures: Signature[] = [];
