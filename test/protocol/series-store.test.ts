@@ -70,3 +70,15 @@ test('series store: large series across chunks, disorder at a chunk boundary, fi
   s.append(c, 50, 99);
   assert.deepEqual([...s.finish()[c]!.times.subarray(0, 2)], [50, 100]);
 });
+
+test('series store: unknown ids are refused; a later finish reports arrays transferred away', () => {
+  const s = new SeriesStore();
+  assert.throws(() => s.append(0, 1, 1), /unknown series id 0/);
+  const id = s.seriesId('tag', 'MG', 'h1');
+  s.append(id, 2, 1);
+  s.append(id, 1, 1);
+  const [series] = s.finish();
+  assert.deepEqual([...series!.times], [1, 2]);
+  structuredClone(series!.times.buffer, { transfer: [series!.times.buffer as ArrayBuffer] });
+  assert.throws(() => s.finish(), /series 0: the arrays of an earlier finish\(\) were transferred/);
+});
