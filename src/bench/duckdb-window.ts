@@ -20,6 +20,8 @@ export interface DuckdbWindowOptions {
   tempDir?: string;
   /** DuckDB memory_limit, e.g. "6GB" (default: DuckDB's, 80% of RAM); beyond it DuckDB spills or fails. */
   memoryLimit?: string;
+  /** DuckDB max_temp_directory_size: most bytes it may spill, e.g. "20GB"; beyond it the query fails. */
+  spillLimit?: string;
   /** Also return every pair with at least one hit. */
   collectPairs?: boolean;
 }
@@ -54,6 +56,8 @@ export interface DuckdbWindowResult {
   pairs?: DuckdbPairResult[];
 }
 
+const SIZE = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
@@ -85,9 +89,10 @@ export async function duckdbWindowedMethod(opts: DuckdbWindowOptions): Promise<D
   const config: Record<string, string> = { preserve_insertion_order: 'false' };
   if (opts.threads !== undefined) config.threads = String(opts.threads);
   if (opts.tempDir !== undefined) config.temp_directory = opts.tempDir;
-  if (opts.memoryLimit !== undefined) {
-    if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(opts.memoryLimit)) throw new Error(`memoryLimit: expected a size such as 6GB, got ${JSON.stringify(opts.memoryLimit)}`);
-    config.memory_limit = opts.memoryLimit;
+  for (const [field, setting, value] of [['memoryLimit', 'memory_limit', opts.memoryLimit], ['spillLimit', 'max_temp_directory_size', opts.spillLimit]] as const) {
+    if (value === undefined) continue;
+    if (!SIZE.test(value)) throw new Error(`${field}: expected a size such as 6GB, got ${JSON.stringify(value)}`);
+    config[setting] = value;
   }
   const t0 = performance.now();
   const topology = await Topology.load(opts.topology);

@@ -22,6 +22,7 @@ export interface DuckdbChildOptions {
   maxHops: number;
   tempDir: string;
   memoryLimit: string;
+  spillLimit: string;
 }
 
 export interface OursChildReport {
@@ -76,7 +77,7 @@ async function runOurs(o: OursChildOptions): Promise<OursChildReport> {
 
 async function runDuckdb(o: DuckdbChildOptions) {
   const { duckdbWindowedMethod } = await import('./duckdb-window.ts');
-  const r = await duckdbWindowedMethod({ records: o.records, topology: o.topology, td: o.td, maxHops: o.maxHops, tempDir: o.tempDir, memoryLimit: o.memoryLimit });
+  const r = await duckdbWindowedMethod({ records: o.records, topology: o.topology, td: o.td, maxHops: o.maxHops, tempDir: o.tempDir, memoryLimit: o.memoryLimit, spillLimit: o.spillLimit });
   return { mode: 'duckdb' as const, ...r, peakRssBytes: memoryFigures().peakRssBytes };
 }
 

@@ -35,6 +35,8 @@ export interface LearnBenchOptions {
   duckdbTimeoutMs: number;
   /** DuckDB memory_limit (it spills to the work directory beyond it). */
   duckdbMemory: string;
+  /** Most DuckDB may spill into the work directory. */
+  duckdbSpill: string;
   oursTimeoutMs: number;
   /** Runs of our learner (the machine is shared and noisy): the fastest is reported, every time is listed. */
   oursRuns: number;
@@ -63,13 +65,14 @@ export interface LearnBenchResult {
 const HELP = `usage: smarttags bench learn [--records N] [--keep DIR] [--json FILE] [options]
 
   --records N          approximate records of the bench scenario (default 10000000)
-  --keep DIR           keep scenario, signatures and DuckDB spill files in DIR (reused if it holds the same scenario)
+  --keep DIR           keep scenario and signatures in DIR (reused if it holds the same scenario)
   --json FILE          write the figures as JSON
   --seed S             scenario seed (default 1)
   --td D               the DuckDB method's fixed window, µs (default 200000)
   --max-hops N         topology reach of a relation, both sides (default ${DEFAULT_MAX_HOPS})
   --duckdb-timeout S   give up on DuckDB after S seconds; the speedup is then a lower bound (default 1800)
   --duckdb-memory M    DuckDB memory_limit; beyond it DuckDB spills into the work directory (default 6GB)
+  --duckdb-spill M     most DuckDB may spill (max_temp_directory_size); beyond it DuckDB fails (default 20GB)
   --ours-timeout S     give up on our learner after S seconds (default 1800)
   --ours-runs N        run our learner N times, report the fastest and list all (default 1)
   --apps N --spines N --leaves N --hosts-per-leaf N   scenario shape (default: the bench scenario's)`;
@@ -148,8 +151,10 @@ export async function runLearnBench(o: LearnBenchOptions): Promise<LearnBenchRes
       runsMs: runs.map((r) => r.totalMs),
     };
 
-    o.log?.(`duckdb: read_csv + ASOF JOIN windowed method (td ${o.td} µs, memory ${o.duckdbMemory}, timeout ${o.duckdbTimeoutMs / 1000} s)`);
-    const duckdb = await runDuckdb({ records, topology, td: o.td, maxHops: o.maxHops, tempDir: spill, memoryLimit: o.duckdbMemory }, o.duckdbTimeoutMs);
+    o.log?.(`duckdb: read_csv + ASOF JOIN windowed method (td ${o.td} µs, memory ${o.duckdbMemory}, spill ${o.duckdbSpill}, timeout ${o.duckdbTimeoutMs / 1000} s)`);
+    const duckdb = await runDuckdb({ records, topology, td: o.td, maxHops: o.maxHops, tempDir: spill, memoryLimit: o.duckdbMemory, spillLimit: o.duckdbSpill }, o.duckdbTimeoutMs);
+    // A killed DuckDB leaves its spill files behind; they are never worth keeping.
+    await rm(spill, { recursive: true, force: true });
     if (duckdb.status === 'done') duckdb.bytesPerRecord = perRecord(duckdb.peakRssBytes, duckBase.report?.peakRssBytes ?? null, duckdb.records);
     if (duckdb.status === 'done') duckdb.baselineRssBytes = duckBase.report?.peakRssBytes ?? null;
     o.log?.(duckdb.status === 'done' ? `duckdb: ${(duckdb.totalMs / 1000).toFixed(2)} s, peak ${mib(duckdb.peakRssBytes)}` : `duckdb: ${duckdb.status} after ${(duckdb.wallMs / 1000).toFixed(0)} s`);
@@ -200,7 +205,7 @@ export function formatLearnBench(r: LearnBenchResult): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const v = parseBenchArgs(argv, ['records', 'keep', 'json', 'seed', 'td', 'max-hops', 'duckdb-timeout', 'duckdb-memory', 'ours-timeout', 'ours-runs', 'apps', 'spines', 'leaves', 'hosts-per-leaf'], HELP);
+  const v = parseBenchArgs(argv, ['records', 'keep', 'json', 'seed', 'td', 'max-hops', 'duckdb-timeout', 'duckdb-memory', 'duckdb-spill', 'ours-timeout', 'ours-runs', 'apps', 'spines', 'leaves', 'hosts-per-leaf'], HELP);
   if (!v) return 0;
   const optional = (name: string) => (v[name] === undefined ? undefined : integerOption(name, v[name], 0, 1));
   const result = await runLearnBench({
@@ -215,6 +220,7 @@ export async function run(argv: string[]): Promise<number> {
     keep: v.keep,
     duckdbTimeoutMs: positiveOption('duckdb-timeout', v['duckdb-timeout'], 1800) * 1000,
     duckdbMemory: v['duckdb-memory'] ?? '6GB',
+    duckdbSpill: v['duckdb-spill'] ?? '20GB',
     oursTimeoutMs: positiveOption('ours-timeout', v['ours-timeout'], 1800) * 1000,
     oursRuns: integerOption('ours-runs', v['ours-runs'], 1, 1),
     log: (line) => process.stderr.write(`bench learn: ${line}\n`),

@@ -12,7 +12,7 @@ import { run as benchCommand } from '../../src/cli/commands/bench.ts';
 
 const SMALL: LearnBenchOptions = {
   records: 20_000, seed: 3, apps: 4, spines: 2, leaves: 2, hostsPerLeaf: 4,
-  td: 200_000, maxHops: 2, duckdbTimeoutMs: 60_000, duckdbMemory: '1GB', oursTimeoutMs: 60_000, oursRuns: 1,
+  td: 200_000, maxHops: 2, duckdbTimeoutMs: 60_000, duckdbMemory: '1GB', duckdbSpill: '1GB', oursTimeoutMs: 60_000, oursRuns: 1,
 };
 
 test('bench learn measures both sides on the same file and reuses a kept scenario', { timeout: 120_000 }, async () => {
@@ -29,6 +29,7 @@ test('bench learn measures both sides on the same file and reuses a kept scenari
     assert.ok(r.ours.signatures >= 1, 'the causal apps are found');
     const doc = JSON.parse(readFileSync(join(dir, 'signatures.json'), 'utf8'));
     assert.equal(doc.signatures.length, r.ours.signatures);
+    assert.ok(!existsSync(join(dir, 'duckdb-spill')), 'DuckDB spill directory removed');
     const phases = r.ours.phases;
     assert.ok(Math.abs(phases.topologyMs + phases.readMs + phases.finishMs + phases.learnMs + phases.writeMs - r.ours.totalMs) < 1);
     assert.ok(r.ours.wallMs > r.ours.totalMs, 'process wall time includes start-up');
