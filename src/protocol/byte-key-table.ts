@@ -1,19 +1,19 @@
 // Open-addressing hash table from raw byte keys (e.g. the `locale,kind,name` bytes of a CSV line) to series
-// ids, so repeated keys are recognised straight from the input buffer without allocating strings.
+// ids, so repeated keys are recognised straight from the input buffer without allocating strings. A slot
+// holds the hash, the key's place in a byte pool, its length and the id side by side (one cache line).
+
+const SLOT = 4; // hash, pool offset, length, id
 
 export class ByteKeyTable {
-  private slots = new Int32Array(1024);
+  /** FNV-1a offset basis; callers fold each byte in with `h = Math.imul(h ^ byte, 16777619)` while scanning. */
+  static readonly SEED = 0x811c9dc5 | 0;
+
+  /** Slots of SLOT int32s; a length of -1 marks an empty slot. */
+  private slots = new Int32Array(1024 * SLOT).fill(-1);
   private mask = 1023;
-  private hashes = new Int32Array(256);
-  private starts = new Int32Array(256);
-  private lengths = new Int32Array(256);
-  private ids = new Int32Array(256);
   private pool = new Uint8Array(16384);
   private poolUsed = 0;
   private count = 0;
-
-  /** FNV-1a offset basis; callers fold each byte in with `h = Math.imul(h ^ byte, 16777619)` while scanning. */
-  static readonly SEED = 0x811c9dc5 | 0;
 
   get size(): number {
     return this.count;
@@ -22,22 +22,22 @@ export class ByteKeyTable {
   /** The id stored for bytes buf[start, end) with hash `hash`, or -1. */
   lookup(buf: Uint8Array, start: number, end: number, hash: number): number {
     const len = end - start;
-    const mask = this.mask;
     const slots = this.slots;
+    const mask = this.mask;
     let i = hash & mask;
     for (;;) {
-      const e = slots[i];
-      if (e === 0) return -1;
-      const k = e - 1;
-      if (this.hashes[k] === hash && this.lengths[k] === len) {
+      const s = i * SLOT;
+      const slotLen = slots[s + 2];
+      if (slotLen < 0) return -1;
+      if (slots[s] === hash && slotLen === len) {
         const pool = this.pool;
-        let o = this.starts[k];
+        let o = slots[s + 1];
         let j = start;
         while (j < end && pool[o] === buf[j]) {
           o++;
           j++;
         }
-        if (j === end) return this.ids[k];
+        if (j === end) return slots[s + 3];
       }
       i = (i + 1) & mask;
     }
@@ -46,45 +46,33 @@ export class ByteKeyTable {
   /** Stores `id` for bytes buf[start, end) (which must not be present yet). */
   insert(buf: Uint8Array, start: number, end: number, hash: number, id: number): void {
     const len = end - start;
-    if (this.count === this.hashes.length) this.growEntries();
     if (this.poolUsed + len > this.pool.length) {
       const bigger = new Uint8Array(Math.max(this.pool.length * 2, this.poolUsed + len));
       bigger.set(this.pool.subarray(0, this.poolUsed));
       this.pool = bigger;
     }
     this.pool.set(buf.subarray(start, end), this.poolUsed);
-    const k = this.count++;
-    this.hashes[k] = hash;
-    this.starts[k] = this.poolUsed;
-    this.lengths[k] = len;
-    this.ids[k] = id;
+    this.place(hash, this.poolUsed, len, id);
     this.poolUsed += len;
-    if (this.count * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    else this.place(k);
+    this.count++;
+    if (this.count * 2 > this.mask + 1) this.rehash();
   }
 
-  private place(k: number): void {
-    let i = this.hashes[k] & this.mask;
-    while (this.slots[i] !== 0) i = (i + 1) & this.mask;
-    this.slots[i] = k + 1;
+  private place(hash: number, offset: number, len: number, id: number): void {
+    let i = hash & this.mask;
+    while (this.slots[i * SLOT + 2] >= 0) i = (i + 1) & this.mask;
+    const s = i * SLOT;
+    this.slots[s] = hash;
+    this.slots[s + 1] = offset;
+    this.slots[s + 2] = len;
+    this.slots[s + 3] = id;
   }
 
-  private rehash(size: number): void {
-    this.slots = new Int32Array(size);
+  private rehash(): void {
+    const old = this.slots;
+    const size = (this.mask + 1) * 2;
+    this.slots = new Int32Array(size * SLOT).fill(-1);
     this.mask = size - 1;
-    for (let k = 0; k < this.count; k++) this.place(k);
-  }
-
-  private growEntries(): void {
-    const n = this.hashes.length * 2;
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.hashes = grow(this.hashes);
-    this.starts = grow(this.starts);
-    this.lengths = grow(this.lengths);
-    this.ids = grow(this.ids);
+    for (let s = 0; s < old.length; s += SLOT) if (old[s + 2] >= 0) this.place(old[s], old[s + 1], old[s + 2], old[s + 3]);
   }
 }
