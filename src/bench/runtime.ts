@@ -1,0 +1,315 @@
+// `smarttags bench runtime --json FILE`: the cost of the running system measured in one run — tag() against an
+// OpenTelemetry span (JS SDK 2.x, batch processor), driver ingest from 4 app processes (capacity with losses
+// counted, and nothing lost below capacity), and tag-to-action latency through the hint path and an htb change.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { InProcessBus } from '../bus/in-process.ts';
+import { SUBJECTS, type ActionReply, type ActionRequest, type RecordBatch } from '../bus/messages.ts';
+import { parseCommandArgs, numberOption, UsageError } from '../cli/args.ts';
+import { Driver } from '../driver/driver.ts';
+import type { Signature } from '../engine/signature.ts';
+import { createTagger, nowMicros } from '../sdk/index.ts';
+import type { AppArgs, IngestResult, LatencyResult } from './runtime-app.ts';
+import { HtbSandbox } from './htb-sandbox.ts';
+
+export const summary = 'tag() vs OpenTelemetry span, driver ingest from 4 apps, tag-to-action latency';
+
+const HELP = `usage: smarttags bench runtime [--json FILE] [--apps N] [--ingest-ms MS] [--samples N] [--no-kernel]
+
+  --json FILE     write the results as JSON
+  --apps N        app processes for the ingest measurement (default 4)
+  --ingest-ms MS  length of each ingest phase (default 3000)
+  --samples N     tag-to-action round trips per path (default 2000)
+  --no-kernel     skip the htb (kernel) path`;
+
+export interface RuntimeBench {
+  sdkTagNs: number;
+  otelSpanNs: number;
+  /** otelSpanNs / sdkTagNs. */
+  spanOverTag: number;
+  /** Tags per second the driver received while the apps flooded it. */
+  driverIngestPerSec: number;
+  /** Tags lost (sent or tagged but never received, dropped or not) while the apps sent below capacity. */
+  driverIngestLost: number;
+  driverIngest: {
+    apps: number;
+    flood: { tagged: number; received: number; droppedCounted: number; unaccounted: number; seconds: number };
+    belowCapacity: { ratePerSec: number; tagged: number; received: number; droppedCounted: number; lost: number; seconds: number };
+  };
+  tagToActionUs: {
+    hint: { p50: number; p99: number; n: number; statuses: Record<string, number> };
+    kernel: { p50: number; p99: number; n: number; statuses: Record<string, number>; actuator: string } | { skipped: string };
+  };
+  targets: Record<string, { target: string; value: number | null; met: boolean | null }>;
+  environment: { node: string; cpus: number; cpuModel: string; at: string };
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repoRoot = join(here, '..', '..');
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommandArgs(argv, { json: { type: 'string' }, apps: { type: 'string' }, 'ingest-ms': { type: 'string' }, samples: { type: 'string' }, 'no-kernel': { type: 'boolean' } }, HELP);
+  if (!parsed) return 0;
+  if (parsed.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}\n${HELP}`);
+  const apps = numberOption('apps', parsed.values.apps, 4);
+  const ingestMs = numberOption('ingest-ms', parsed.values['ingest-ms'], 3000);
+  const samples = numberOption('samples', parsed.values.samples, 2000);
+  if (!Number.isInteger(apps) || apps < 1 || apps > 64) throw new UsageError('--apps: an integer in 1-64');
+  if (!(ingestMs >= 200)) throw new UsageError('--ingest-ms: at least 200');
+  if (!Number.isInteger(samples) || samples < 10) throw new UsageError('--samples: an integer >= 10');
+
+  const dir = mkdtempSync(join(tmpdir(), 'st-bench-'));
+  try {
+    const log = (s: string) => process.stderr.write(`bench runtime: ${s}\n`);
+    log('tag() and span cost');
+    const { sdkTagNs, otelSpanNs } = await measureCosts(join(dir, 'cost.sock'));
+    log(`tag() ${sdkTagNs.toFixed(1)} ns, span ${otelSpanNs.toFixed(1)} ns; driver ingest from ${apps} apps`);
+    const ingest = await measureIngest(join(dir, 'ingest.sock'), apps, ingestMs);
+    log(`ingest ${Math.round(ingest.flood.received / ingest.flood.seconds)} tags/s; tag-to-action latency`);
+    const hint = await measureAction(join(dir, 'hint.sock'), samples, null);
+    let kernel: RuntimeBench['tagToActionUs']['kernel'] = { skipped: '--no-kernel' };
+    if (!parsed.values['no-kernel']) {
+      const made = HtbSandbox.create();
+      if ('reason' in made) kernel = { skipped: made.reason };
+      else {
+        try {
+          kernel = { ...(await measureAction(join(dir, 'kernel.sock'), samples, made.sandbox)), actuator: 'bench htb class change through a long-lived tc -batch (controller actuator not used)' };
+        } finally {
+          await made.sandbox.close();
+        }
+      }
+    }
+    const driverIngestPerSec = Math.round(ingest.flood.received / ingest.flood.seconds);
+    const result: RuntimeBench = {
+      sdkTagNs: round(sdkTagNs, 1),
+      otelSpanNs: round(otelSpanNs, 1),
+      spanOverTag: round(otelSpanNs / sdkTagNs, 1),
+      driverIngestPerSec,
+      driverIngestLost: ingest.belowCapacity.lost,
+      driverIngest: ingest,
+      tagToActionUs: { hint, kernel },
+      targets: {},
+      environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', at: new Date().toISOString() },
+    };
+    const k = 'p99' in kernel ? kernel.p99 : null;
+    result.targets = {
+      sdkTagNs: { target: '<= 100', value: result.sdkTagNs, met: result.sdkTagNs <= 100 },
+      spanOverTag: { target: '>= 30', value: result.spanOverTag, met: result.spanOverTag >= 30 },
+      driverIngestPerSec: { target: '>= 1000000', value: driverIngestPerSec, met: driverIngestPerSec >= 1_000_000 },
+      driverIngestLost: { target: '0 below capacity, losses counted above', value: result.driverIngestLost, met: result.driverIngestLost === 0 && ingest.flood.unaccounted === 0 },
+      hintP99Us: { target: '<= 200', value: hint.p99, met: hint.p99 <= 200 },
+      kernelP99Us: { target: '<= 2000', value: k, met: k === null ? null : k <= 2000 },
+    };
+    const json = JSON.stringify(result, null, 2);
+    if (parsed.values.json) writeFileSync(parsed.values.json, json + '\n');
+    process.stdout.write(json + '\n');
+    return 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** tag() with a live driver draining the socket, against a span start/end with a batch processor; same loop shape. */
+async function measureCosts(socket: string): Promise<{ sdkTagNs: number; otelSpanNs: number }> {
+  const bus = new InProcessBus();
+  const driver = new Driver({ id: 'bench', locales: ['bench-host'], bus, socketPath: socket });
+  await driver.start();
+  const tagger = createTagger({ endpoint: socket, locale: 'bench-app', capacity: 1 << 16, batchSize: 1024 });
+  const rounds = 40;
+  const perRound = 25_000;
+  try {
+    await until(() => tagger.connected, 5000, 'the tagger to connect');
+    const timeTags = async (n: number) => {
+      let total = 0;
+      for (let r = 0; r < n; r++) {
+        const t0 = performance.now();
+        for (let i = 0; i < perRound; i++) tagger.tag('MG', i);
+        total += performance.now() - t0;
+        await new Promise((res) => setImmediate(res)); // the driver drains the socket between rounds
+      }
+      return (total * 1e6) / (n * perRound);
+    };
+    await timeTags(10);
+    const sdkTagNs = await timeTags(rounds);
+    const exporter: SpanExporter = {
+      export: (_spans: ReadableSpan[], done) => done({ code: 0 }),
+      shutdown: async () => undefined,
+    };
+    const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+    const tracer = provider.getTracer('smarttags-bench');
+    const timeSpans = async (n: number) => {
+      let total = 0;
+      for (let r = 0; r < n; r++) {
+        const t0 = performance.now();
+        for (let i = 0; i < perRound; i++) tracer.startSpan('MG', { attributes: { value: i } }).end();
+        total += performance.now() - t0;
+        await new Promise((res) => setImmediate(res));
+      }
+      return (total * 1e6) / (n * perRound);
+    };
+    await timeSpans(10);
+    const otelSpanNs = await timeSpans(rounds);
+    await provider.shutdown();
+    return { sdkTagNs, otelSpanNs };
+  } finally {
+    await tagger.close();
+    await driver.stop();
+    await bus.close();
+  }
+}
+
+async function measureIngest(socket: string, apps: number, ms: number): Promise<RuntimeBench['driverIngest']> {
+  const flood = await ingestPhase(socket, apps, ms, 0);
+  const floodRate = flood.received / flood.seconds;
+  // Below capacity: half of what the driver took under the flood, spread over the apps.
+  const perApp = Math.max(1000, Math.floor((floodRate * 0.5) / apps));
+  const below = await ingestPhase(socket, apps, ms, perApp);
+  return {
+    apps,
+    flood,
+    belowCapacity: { ratePerSec: perApp * apps, tagged: below.tagged, received: below.received, droppedCounted: below.droppedCounted, lost: below.tagged - below.received, seconds: below.seconds },
+  };
+}
+
+async function ingestPhase(socket: string, apps: number, ms: number, ratePerSec: number) {
+  const bus = new InProcessBus();
+  let published = 0;
+  bus.subscribe<RecordBatch>(SUBJECTS.records, (b) => {
+    published += b.records.length;
+  });
+  const driver = new Driver({ id: 'bench', locales: ['bench-host'], bus, socketPath: socket, forwarder: { maxQueuedRecords: 1_000_000, maxRecordsPerSecond: Number.POSITIVE_INFINITY } });
+  await driver.start();
+  const children: AppProcess[] = [];
+  try {
+    for (let i = 0; i < apps; i++) children.push(startApp({ mode: 'ingest', endpoint: socket, locale: `bench-app-${i}`, durationMs: ms, ratePerSec }));
+    await Promise.all(children.map((c) => c.ready));
+    const t0 = performance.now();
+    for (const c of children) c.go();
+    const results = (await Promise.all(children.map((c) => c.result))) as IngestResult[];
+    const seconds = (performance.now() - t0) / 1000;
+    driver.flush();
+    const tagged = results.reduce((s, r) => s + r.tagged, 0);
+    const sent = results.reduce((s, r) => s + r.sent, 0);
+    await until(() => driver.counters.tagsReceived >= sent, 5000, 'the driver to read what the apps sent').catch(() => undefined);
+    driver.flush();
+    const droppedCounted = results.reduce((s, r) => s + r.dropped, 0) + driver.counters.dropped;
+    const received = driver.counters.tagsReceived;
+    if (published + driver.counters.dropped !== received) throw new Error(`driver published ${published} + dropped ${driver.counters.dropped} != received ${received}`);
+    return { tagged, received, droppedCounted, unaccounted: tagged - received - results.reduce((s, r) => s + r.dropped, 0), seconds: round(seconds, 3) };
+  } finally {
+    for (const c of children) c.kill();
+    await driver.stop();
+    await bus.close();
+  }
+}
+
+/** tagAndWait round trips from an app process: the controller stand-in decides a hint, or changes an htb class. */
+async function measureAction(socket: string, samples: number, sandbox: HtbSandbox | null): Promise<{ p50: number; p99: number; n: number; statuses: Record<string, number> }> {
+  const bus = new InProcessBus();
+  const driver = new Driver({ id: 'bench', locales: ['bench-host'], bus, socketPath: socket });
+  await driver.start();
+  bus.publish(SUBJECTS.signatures, { generation: 1, doc: { version: 1, params: {}, signatures: [benchSignature()] } });
+  let flip = false;
+  bus.respond<ActionRequest, ActionReply>(SUBJECTS.action, async (req) => {
+    const expiresAt = nowMicros() + 50_000;
+    if (!sandbox) {
+      const slotUs = Math.round((req.tag.value * 1500 * 8) / 100); // bytes at 100 Mbit/s, in microseconds
+      return { tag: req.tag, rules: [], hints: [{ locale: req.tag.locale, tag: req.tag.name, action: 'stagger', params: { slotUs }, expiresAt }] };
+    }
+    flip = !flip;
+    const rateBps = flip ? 100e6 / Math.max(1, req.tag.value) : 100e6;
+    await sandbox.setRate(rateBps);
+    return { tag: req.tag, rules: [{ id: `r${req.tag.time}`, action: 'pace', target: `${sandbox.ns}/${sandbox.device}`, params: { rateBps }, expiresAt, status: 'applied' }], hints: [] };
+  });
+  const app = startApp({ mode: 'latency', endpoint: socket, locale: 'bench-app', count: samples, tag: 'ACT', timeoutMs: 1000 });
+  try {
+    await app.ready;
+    await until(() => driver.signatures.size === 1, 5000, 'the signature to reach the driver');
+    app.go();
+    const r = (await app.result) as LatencyResult;
+    const sorted = [...r.waitedUs].sort((a, b) => a - b);
+    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length, statuses: r.statuses };
+  } finally {
+    app.kill();
+    await driver.stop();
+    await bus.close();
+  }
+}
+
+function benchSignature(): Signature {
+  return {
+    tag: { name: 'ACT', locale: 'bench-app' }, event: { name: 'qdisc_drop', locale: 'bench-host' }, relation: 'same',
+    probability: 0.9, hitRate: 0.92, baselineRate: 0.02, lift: 46, pValue: 1e-12, qValue: 1e-11, support: 1000, hits: 920,
+    leadTime: { min: 1000, p05: 2000, p50: 5000, p95: 9000 }, window: { start: 1000, end: 10_000 },
+    extent: { bins: [], threshold: null, sizeSlope: 0, logistic: null },
+  };
+}
+
+interface AppProcess {
+  ready: Promise<void>;
+  result: Promise<unknown>;
+  go(): void;
+  kill(): void;
+}
+
+function startApp(args: AppArgs): AppProcess {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', join(here, 'runtime-app.ts'), JSON.stringify(args)], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let readyResolve!: () => void;
+  let readyReject!: (e: Error) => void;
+  const ready = new Promise<void>((res, rej) => {
+    readyResolve = res;
+    readyReject = rej;
+  });
+  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.startsWith('ready\n')) readyResolve();
+  });
+  const result = new Promise<unknown>((resolve, reject) => {
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !last.startsWith('{')) {
+        const e = new Error(`bench app ${args.locale} exited ${code}: ${last} ${err}`);
+        readyReject(e);
+        reject(e);
+        return;
+      }
+      resolve(JSON.parse(last));
+    });
+  });
+  result.catch(() => undefined);
+  ready.catch(() => undefined);
+  return {
+    ready,
+    result,
+    go: () => child.stdin.write('go\n'),
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
