@@ -124,23 +124,23 @@ function coveredShare(times: Float64Array, td: number, first: number, last: numb
 function crudeExtent(values: Float64Array, lags: Float64Array, sizes: Float64Array, binCount: number) {
   const order = [...values.keys()].sort((a, b) => values[a]! - values[b]!);
   const bins: ExtentBin[] = [];
-  for (let b = 0; b < binCount; b++) {
-    const members = order.slice(Math.floor((b * order.length) / binCount), Math.floor(((b + 1) * order.length) / binCount));
-    if (members.length === 0) continue;
-    const lo = values[members[0]!]!;
-    const hi = values[members[members.length - 1]!]!;
-    const prev = bins[bins.length - 1];
+  let from = 0;
+  for (let b = 1; b <= binCount; b++) {
+    // Cut at the value quantile, moved past equal values so that no value straddles two bins.
+    let to = Math.floor((b * order.length) / binCount);
+    while (to > 0 && to < order.length && values[order[to]!] === values[order[to - 1]!]) to++;
+    if (to <= from) continue;
+    const members = order.slice(from, to);
+    from = to;
     const hitSizes = members.filter((i) => !Number.isNaN(lags[i]!)).map((i) => sizes[i]!);
-    if (prev && prev.hi === hi) {
-      // Equal values never straddle two bins: merge into the previous one.
-      const mean = (prev.meanEventValue * prev.hits + hitSizes.reduce((s, x) => s + x, 0)) / Math.max(1, prev.hits + hitSizes.length);
-      prev.tags += members.length;
-      prev.hits += hitSizes.length;
-      prev.probability = prev.hits / prev.tags;
-      prev.meanEventValue = mean;
-      continue;
-    }
-    bins.push({ lo, hi, tags: members.length, hits: hitSizes.length, probability: hitSizes.length / members.length, meanEventValue: hitSizes.length ? hitSizes.reduce((s, x) => s + x, 0) / hitSizes.length : 0 });
+    bins.push({
+      lo: values[members[0]!]!,
+      hi: values[members[members.length - 1]!]!,
+      tags: members.length,
+      hits: hitSizes.length,
+      probability: hitSizes.length / members.length,
+      meanEventValue: hitSizes.length ? hitSizes.reduce((sum, x) => sum + x, 0) / hitSizes.length : 0,
+    });
   }
   const ratios: number[] = [];
   for (let i = 0; i < values.length; i++) if (!Number.isNaN(lags[i]!) && values[i]! !== 0) ratios.push(sizes[i]! / values[i]!);

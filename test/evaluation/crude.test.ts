@@ -57,6 +57,8 @@ test('the right td finds the relation with probability = hits / tags and the lag
   // Extent: tags with values 9 and 10 are never followed; the size is twice the value.
   assert.equal(s.extent.sizeSlope, 2);
   assert.ok(s.extent.bins.at(-1)!.probability < 0.1);
+  assert.deepEqual(s.extent.bins.map((b) => [b.lo, b.hi, b.tags]), [[1, 2, 200], [3, 4, 200], [5, 6, 200], [7, 8, 200], [9, 10, 200]]);
+  assert.equal(s.extent.threshold, 1);
   assert.equal(doc.params.method, 'crude');
 });
 
