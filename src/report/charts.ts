@@ -82,6 +82,8 @@ interface Layout {
   right: number;
   top: number;
   bottom: number;
+  /** Where each legend entry starts (wrapped into rows that fit the width). */
+  legend: { x: number; y: number }[];
 }
 
 interface LegendEntry {
@@ -92,10 +94,25 @@ interface LegendEntry {
 
 const px = (v: number): string => String(Math.round(v * 10) / 10);
 
-function layout(width = 560, height = 300, legend = false, bottomExtra = 0): Layout {
-  const top = legend ? 46 : 28;
-  const bottom = 44 + bottomExtra;
-  return { width, height, left: 64, right: width - 24, top, bottom: height - bottom };
+function legendWidth(name: string): number {
+  return 26 + name.length * CHAR_WIDTH;
+}
+
+function layout(width = 560, height = 300, legend: readonly LegendEntry[] = [], bottomExtra = 0): Layout {
+  const left = 64;
+  const positions: { x: number; y: number }[] = [];
+  let x = left;
+  let row = 0;
+  for (const e of legend) {
+    if (x > left && x + legendWidth(e.name) > width - 8) {
+      row++;
+      x = left;
+    }
+    positions.push({ x, y: 32 + row * 15 });
+    x += legendWidth(e.name);
+  }
+  const top = legend.length > 0 ? 46 + row * 15 : 28;
+  return { width, height, left, right: width - 24, top, bottom: height - 44 - bottomExtra, legend: positions };
 }
 
 /** Domain of an axis from data values (explicit min/max win; log axes ignore values <= 0). */
@@ -126,15 +143,13 @@ function svgOpen(l: Layout, title: string): string {
 
 function legendSvg(l: Layout, entries: LegendEntry[]): string {
   if (entries.length === 0) return '';
-  let x = l.left;
-  const y = 32;
   let out = '<g class="legend" font-size="11">';
-  for (const e of entries) {
+  for (const [i, e] of entries.entries()) {
+    const { x, y } = l.legend[i]!;
     out += e.shape === 'box'
       ? `<rect x="${px(x)}" y="${y - 9}" width="10" height="10" fill="${e.color}"/>`
       : `<line x1="${px(x)}" y1="${y - 4}" x2="${px(x + 12)}" y2="${y - 4}" stroke="${e.color}" stroke-width="2"/>`;
     out += `<text x="${px(x + 15)}" y="${y}">${escapeHtml(e.name)}</text>`;
-    x += 26 + e.name.length * CHAR_WIDTH;
   }
   return out + '</g>';
 }
@@ -202,7 +217,8 @@ function colorOf(i: number, c?: string): string {
 }
 
 function xyChart(series: XYSeries[], spec: FrameSpec & Decorations, mode: 'line' | 'step' | 'points'): string {
-  const l = layout(spec.width, spec.height, series.length > 1);
+  const legend = series.length > 1 ? series.map((s, i) => ({ name: s.name, color: colorOf(i, s.color), shape: mode === 'points' ? 'box' as const : 'line' as const })) : [];
+  const l = layout(spec.width, spec.height, legend);
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   for (const b of spec.bands ?? []) xs.push(b.from, b.to);
   for (const m of spec.markers ?? []) xs.push(m.at);
@@ -225,7 +241,6 @@ function xyChart(series: XYSeries[], spec: FrameSpec & Decorations, mode: 'line'
     }
     body += `<path class="series" d="${d}" fill="none" stroke="${color}" stroke-width="2"><title>${escapeHtml(s.name)}</title></path>`;
   });
-  const legend = series.length > 1 ? series.map((s, i) => ({ name: s.name, color: colorOf(i, s.color), shape: mode === 'points' ? 'box' as const : 'line' as const })) : [];
   return svgOpen(l, spec.title) + yAxisSvg(l, y, spec.y) + body + xAxisSvg(l, x, spec.x) + legendSvg(l, legend) + '</svg>';
 }
 
@@ -262,7 +277,8 @@ export function histogramChart(edges: readonly number[], series: CountSeries[], 
   for (const s of series) {
     if (s.counts.length !== bins) throw new RangeError(`histogram series "${s.name}": ${s.counts.length} counts for ${bins} bins`);
   }
-  const l = layout(spec.width, spec.height, series.length > 1);
+  const legend = series.length > 1 ? series.map((s, i) => ({ name: s.name, color: colorOf(i, s.color), shape: 'box' as const })) : [];
+  const l = layout(spec.width, spec.height, legend);
   const log = spec.x.scale === 'log';
   const positive = edges.filter((e) => e > 0);
   const xAxis: AxisSpec = log && spec.x.min === undefined && edges[0]! <= 0 && positive.length >= 2
@@ -285,7 +301,6 @@ export function histogramChart(edges: readonly number[], series: CountSeries[], 
     }
     body += '</g>';
   });
-  const legend = series.length > 1 ? series.map((s, i) => ({ name: s.name, color: colorOf(i, s.color), shape: 'box' as const })) : [];
   return svgOpen(l, spec.title) + yAxisSvg(l, y, spec.y) + body + xAxisSvg(l, x, xAxis) + legendSvg(l, legend) + '</svg>';
 }
 
@@ -299,8 +314,10 @@ export function barChart(categories: readonly string[], series: BarSeries[], spe
   const band = (width - 80) / Math.max(1, categories.length);
   const longest = Math.max(0, ...categories.map((c) => c.length));
   const rotate = longest * CHAR_WIDTH > band - 4;
-  const entries = series.length + overlay.length;
-  const l = layout(width, spec.height, entries > 1, rotate ? Math.min(80, longest * CHAR_WIDTH * 0.6) : 0);
+  const legend: LegendEntry[] = series.length + overlay.length > 1
+    ? [...series.map((s, i) => ({ name: s.name, color: colorOf(i, s.color), shape: 'box' as const })), ...overlay.map((o, i) => ({ name: o.name, color: colorOf(series.length + i, o.color), shape: 'line' as const }))]
+    : [];
+  const l = layout(width, spec.height, legend, rotate ? Math.min(80, longest * CHAR_WIDTH * 0.6) : 0);
   const values = [...series.flatMap((s) => [...s.values]), ...overlay.flatMap((o) => o.values.filter((v): v is number => v !== null))];
   const y = makeScale(spec.y.scale ?? 'linear', axisDomain(values, spec.y, true), [l.bottom, l.top]);
   const step = (l.right - l.left) / Math.max(1, categories.length);
@@ -340,8 +357,5 @@ export function barChart(categories: readonly string[], series: BarSeries[], spe
       : `<text x="${px(cx)}" y="${l.bottom + 16}" text-anchor="middle">${escapeHtml(c)}</text>`;
   });
   xAxis += `<text x="${px((l.left + l.right) / 2)}" y="${(spec.height ?? 300) - 6}" text-anchor="middle">${escapeHtml(spec.xLabel)}</text></g>`;
-  const legend: LegendEntry[] = entries > 1
-    ? [...series.map((s, i) => ({ name: s.name, color: colorOf(i, s.color), shape: 'box' as const })), ...overlay.map((o, i) => ({ name: o.name, color: colorOf(series.length + i, o.color), shape: 'line' as const }))]
-    : [];
   return svgOpen(l, spec.title) + yAxisSvg(l, y, spec.y) + body + xAxis + legendSvg(l, legend) + '</svg>';
 }

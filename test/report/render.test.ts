@@ -86,6 +86,14 @@ test('chart helpers draw one mark per datum and reject inconsistent input', () =
   assert.throws(() => barChart(['a', 'b'], [{ name: 's', values: [1] }], { title: 't', xLabel: 'x', y: { label: 'y' } }), /1 values for 2 categories/);
   const scatter = scatterChart([{ name: 's', points: [[1, 1], [0, 2], [10, 3]] }], { title: 't', x: { label: 'x', scale: 'log' }, y: { label: 'y' } });
   assert.equal((scatter.match(/<circle/g) ?? []).length, 2, 'log axis drops x <= 0');
+  const many = lineChart(Array.from({ length: 8 }, (_, i) => ({ name: `configuration number ${i}`, points: [[0, i], [1, i + 1]] as [number, number][] })), {
+    title: 'wide legend', x: { label: 'x' }, y: { label: 'y' },
+  });
+  const legend = many.match(/<g class="legend"[^>]*>(.*?)<\/g>/)![1]!;
+  const texts = [...legend.matchAll(/<text x="([\d.]+)" y="([\d.]+)">([^<]*)<\/text>/g)];
+  assert.equal(texts.length, 8);
+  assert.ok(new Set(texts.map((t) => t[2])).size >= 3, 'legend wraps into rows');
+  for (const t of texts) assert.ok(Number(t[1]) + t[3]!.length * 6.2 <= 560, `legend entry "${t[3]}" inside the chart`);
   const cdf = cdfChart([{ name: 'q', values: [3, 1, 2, 2] }], { title: 'cdf', x: { label: 'ms' } });
   const path = cdf.match(/<path class="series" d="([^"]*)"/)![1]!;
   assert.equal((path.match(/V/g) ?? []).length, 3, 'a step per remaining sample');
