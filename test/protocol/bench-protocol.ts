@@ -1,5 +1,5 @@
 // Throughput benchmark of the record writer and reader (not part of `npm test`):
-//   node --expose-gc --import tsx test/protocol/bench-protocol.ts [records=10000000] [format=csv|csv4|jsonl] [gzip=0|1]
+//   node --expose-gc --import tsx test/protocol/bench-protocol.ts [records=10000000] [format=csv|csv4|jsonl] [gzip=0|1] [hosts=64]
 // Writes a seeded synthetic file to a temporary directory, reads it back into a SeriesStore, prints
 // records/s and bytes/record, and deletes the file.
 
@@ -27,8 +27,9 @@ const rand = () => {
   seed ^= seed << 5;
   return (seed >>> 0) / 4294967296;
 };
-const hosts = Array.from({ length: 64 }, (_, i) => `h${i}`);
-const ports = Array.from({ length: 32 }, (_, i) => `sw${i >> 3}:p${i & 7}`);
+const hostCount = Number(process.argv[5] ?? 64);
+const hosts = Array.from({ length: hostCount }, (_, i) => `h${i}`);
+const ports = Array.from({ length: Math.max(1, hostCount >> 1) }, (_, i) => `sw${i >> 3}:p${i & 7}`);
 const tags = ['MG', 'REQ', 'RESP', 'PUSH'];
 
 try {
