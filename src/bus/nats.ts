@@ -27,6 +27,8 @@ export interface NatsBusOptions {
   stream?: string;
   /** Durable consumer name used by subscribe() on durable subjects (default "engine"). One consumer per subject. */
   consumerName?: string;
+  /** How long a delivered, unacknowledged durable message waits before redelivery, e.g. after its consumer crashed (default 30 s). */
+  ackWaitMs?: number;
   /** Stream limits: bytes kept (default 1 GiB) and age (default 24 h). */
   maxBytes?: number;
   maxAgeMs?: number;
@@ -64,6 +66,7 @@ export class NatsBus implements Bus {
   private readonly stream: string;
   private readonly consumerName: string;
   private readonly maxPending: number;
+  private readonly ackWaitMs: number;
   private readonly instance = randomBytes(6).toString('hex');
   private publishNo = 0;
   private readonly outbox: Outgoing[] = [];
@@ -83,6 +86,7 @@ export class NatsBus implements Bus {
     this.stream = opts.stream ?? 'SMARTTAGS';
     this.consumerName = opts.consumerName ?? 'engine';
     this.maxPending = opts.maxPendingPublishes ?? 10_000;
+    this.ackWaitMs = opts.ackWaitMs ?? 30_000;
   }
 
   /** Connects and makes sure the stream for the durable subjects exists. */
@@ -202,7 +206,7 @@ export class NatsBus implements Bus {
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
         filter_subject: subject,
-        ack_wait: 30 * 1_000_000_000,
+        ack_wait: this.ackWaitMs * 1_000_000,
       });
       const consumer = await this.js.consumers.get(this.stream, name);
       while (!stopped && !this.closed) {

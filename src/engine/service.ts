@@ -9,6 +9,7 @@ import { recordProblem, type SmartRecord } from '../protocol/record.ts';
 import type { DuckdbStore } from '../store/duckdb-store.ts';
 import type { Signature, SignaturesDoc } from './signature.ts';
 import { RecordWindow } from './service-window.ts';
+import { SeqTracker } from './service-seq.ts';
 import { LearnWorker } from './worker-client.ts';
 
 export interface EngineServiceOptions {
@@ -40,7 +41,9 @@ export interface EngineStats {
   rejectedBatches: number;
   /** Batches whose (driver, seq) was seen already; their records are dropped. */
   duplicateBatches: number;
-  /** Batches missing between consecutive seqs of a driver. */
+  /** Batches that came after a higher seq of their driver (redelivered or reordered) and filled a gap. */
+  lateBatches: number;
+  /** Seqs of drivers not seen yet below their highest one (batches missing now). */
   missingBatches: number;
   /** Drivers seen starting over at seq 1 (a restarted driver). */
   driverRestarts: number;
@@ -62,15 +65,13 @@ export type LearnOutcome = 'published' | 'unchanged' | 'too-few' | 'busy' | 'fai
 
 export class EngineService {
   readonly stats: EngineStats = {
-    batches: 0, tags: 0, events: 0, rejected: 0, rejectedBatches: 0, duplicateBatches: 0, missingBatches: 0, driverRestarts: 0,
+    batches: 0, tags: 0, events: 0, rejected: 0, rejectedBatches: 0, duplicateBatches: 0, lateBatches: 0, missingBatches: 0, driverRestarts: 0,
     windowEvicted: 0, windowSize: 0, learnRuns: 0, learnFailures: 0, learnSkipped: 0, lastLearnMs: 0,
     generation: 0, published: 0, persisted: 0, persistFailures: 0,
   };
   private readonly window: RecordWindow;
   private readonly worker = new LearnWorker();
-  private lastSeq = new Map<string, number>();
-  /** Drivers whose seq advanced since the last save. */
-  private readonly dirtySeq = new Set<string>();
+  private seqs = new SeqTracker();
   private saving: Promise<void> | null = null;
   private current: SignaturesUpdate | null = null;
   private currentKey = '';
@@ -89,7 +90,7 @@ export class EngineService {
 
   /** Restores the last stored generation, subscribes to records and starts the learn timer. */
   async start(): Promise<void> {
-    if (this.opts.store) this.lastSeq = await this.opts.store.loadDriverSeqs();
+    if (this.opts.store) this.seqs = new SeqTracker(await this.opts.store.loadDriverSeqs());
     const stored = await this.opts.store?.latestSignatures();
     if (stored) {
       this.current = { generation: stored.generation, doc: stored.doc };
@@ -121,14 +122,14 @@ export class EngineService {
       this.opts.onProblem?.('rejected batch', { reason: 'not a RecordBatch {driver, seq, records[]}' });
       return;
     }
-    const last = this.lastSeq.get(batch.driver);
-    if (last !== undefined && batch.seq === 1 && last >= 1) this.stats.driverRestarts++;
-    else if (last !== undefined && batch.seq <= last) {
+    const verdict = this.seqs.see(batch.driver, batch.seq);
+    this.stats.missingBatches = this.seqs.missing;
+    if (verdict === 'duplicate') {
       this.stats.duplicateBatches++;
       return;
-    } else if (last !== undefined && batch.seq > last + 1) this.stats.missingBatches += batch.seq - last - 1;
-    this.lastSeq.set(batch.driver, batch.seq);
-    this.dirtySeq.add(batch.driver);
+    }
+    if (verdict === 'late') this.stats.lateBatches++;
+    else if (verdict === 'restart') this.stats.driverRestarts++;
     this.stats.batches++;
     const limit = this.now() + (this.opts.maxFutureMs ?? 60_000) * 1000;
     const accepted: SmartRecord[] = [];
@@ -177,9 +178,9 @@ export class EngineService {
   /** Flushes records, then saves the drivers' seqs they reach (one save at a time). */
   private persistProgress(): Promise<void> {
     if (this.saving || !this.opts.store) return this.saving ?? Promise.resolve();
-    if (!this.flush() || this.dirtySeq.size === 0) return Promise.resolve();
-    const seqs = new Map([...this.dirtySeq].map((d) => [d, this.lastSeq.get(d)!]));
-    this.dirtySeq.clear();
+    if (!this.flush()) return Promise.resolve();
+    const seqs = this.seqs.takeDirty();
+    if (seqs.size === 0) return Promise.resolve();
     this.saving = this.opts.store
       .saveDriverSeqs(seqs)
       .catch((err: Error) => {

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type { SmartRecord } from '../protocol/record.ts';
 import type { SignaturesDoc } from '../engine/signature.ts';
+import type { DriverSeqState } from '../engine/service-seq.ts';
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS records (time BIGINT NOT NULL, locale VARCHAR NOT NULL, kind VARCHAR NOT NULL, name VARCHAR NOT NULL, value DOUBLE NOT NULL)`,
@@ -14,7 +15,7 @@ const SCHEMA = [
      tag_name VARCHAR, tag_locale VARCHAR, event_name VARCHAR, event_locale VARCHAR, relation VARCHAR,
      probability DOUBLE, lift DOUBLE, q_value DOUBLE, support INTEGER, hits INTEGER,
      lead_p50 DOUBLE, window_start DOUBLE, window_end DOUBLE, json VARCHAR NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS driver_seq (driver VARCHAR PRIMARY KEY, seq BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS driver_seq (driver VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, gaps VARCHAR NOT NULL)`,
 ];
 
 export interface StoredGeneration {
@@ -108,19 +109,19 @@ export class DuckdbStore {
     }
   }
 
-  /** Records the last batch seq persisted per driver (call after `flush()`), so a restart skips redeliveries. */
-  async saveDriverSeqs(seqs: ReadonlyMap<string, number>): Promise<void> {
+  /** Records per driver the batch seqs persisted (call after `flush()`), so a restart skips redeliveries. */
+  async saveDriverSeqs(seqs: ReadonlyMap<string, DriverSeqState>): Promise<void> {
     if (seqs.size === 0) return;
-    const prepared = await this.conn.prepare('INSERT OR REPLACE INTO driver_seq VALUES ($1, $2)');
-    for (const [driver, seq] of seqs) {
-      prepared.bind([driver, BigInt(seq)]);
+    const prepared = await this.conn.prepare('INSERT OR REPLACE INTO driver_seq VALUES ($1, $2, $3)');
+    for (const [driver, st] of seqs) {
+      prepared.bind([driver, BigInt(st.last), JSON.stringify(st.gaps)]);
       await prepared.run();
     }
   }
 
-  async loadDriverSeqs(): Promise<Map<string, number>> {
-    const rows = await this.query('SELECT driver, seq FROM driver_seq');
-    return new Map(rows.map((r) => [String(r.driver), Number(r.seq)]));
+  async loadDriverSeqs(): Promise<Map<string, DriverSeqState>> {
+    const rows = await this.query('SELECT driver, seq, gaps FROM driver_seq');
+    return new Map(rows.map((r) => [String(r.driver), { last: Number(r.seq), gaps: JSON.parse(String(r.gaps)) as number[] }]));
   }
 
   /** The newest stored generation, or null when none was saved. */

@@ -17,7 +17,10 @@ export interface StoreConfig {
   path: string;
 }
 
-export type BusConfig = { kind: 'in-process' } | { kind: 'nats'; servers: string[] };
+export type BusConfig =
+  | { kind: 'in-process' }
+  /** ackWaitMs: redelivery delay of records a crashed engine had taken but not acknowledged. */
+  | { kind: 'nats'; servers: string[]; ackWaitMs: number };
 
 export interface EngineConfig {
   /** Re-learn period. */
@@ -124,7 +127,11 @@ export function parseConfig(text: string, file: string): SystemConfig {
   const busKind = busF.oneOf('kind', ['in-process', 'nats'] as const, 'in-process');
   const bus: BusConfig =
     busKind === 'nats'
-      ? { kind: 'nats', servers: busF.strList('servers', ['nats://127.0.0.1:4222'], (s) => (/^(nats|tls):\/\/[^\s]+$/.test(s) ? null : `not a nats:// URL: ${JSON.stringify(s)}`)) }
+      ? {
+          kind: 'nats',
+          servers: busF.strList('servers', ['nats://127.0.0.1:4222'], (s) => (/^(nats|tls):\/\/[^\s]+$/.test(s) ? null : `not a nats:// URL: ${JSON.stringify(s)}`)),
+          ackWaitMs: busF.num('ackWaitSec', 5, { min: 0.1, max: 3600 }) * 1000,
+        }
       : { kind: 'in-process' };
   busF.done();
 

@@ -21,7 +21,8 @@ export function registerEngineMetrics(m: SystemMetrics, engine: EngineService): 
   m.counter('smarttags_engine_duplicate_batches_total', 'Batches seen twice (redeliveries), skipped', [], () => [{ labels: {}, value: s.duplicateBatches }]);
   m.counter('smarttags_engine_driver_restarts_total', 'Drivers seen starting over at seq 1', [], () => [{ labels: {}, value: s.driverRestarts }]);
   m.counter('smarttags_engine_batches_total', 'RecordBatches ingested by the engine', [], () => [{ labels: {}, value: s.batches }]);
-  m.counter('smarttags_engine_missing_batches_total', 'Batches missing from drivers\' sequence numbers', [], () => [{ labels: {}, value: s.missingBatches }]);
+  m.gauge('smarttags_engine_missing_batches', 'Batches missing now below drivers\' highest sequence numbers', [], () => [{ labels: {}, value: s.missingBatches }]);
+  m.counter('smarttags_engine_late_batches_total', 'Batches that filled a sequence gap (redelivered or reordered)', [], () => [{ labels: {}, value: s.lateBatches }]);
   m.counter('smarttags_engine_persisted_records_total', 'Records appended to the DuckDB store', [], () => [{ labels: {}, value: s.persisted }]);
   m.gauge('smarttags_engine_window_records', 'Records in the engine\'s learning window', [], () => [{ labels: {}, value: s.windowSize }]);
   m.counter('smarttags_learn_runs_total', 'Learning runs, by result', ['result'], () => [

@@ -183,5 +183,5 @@ export async function startSystem(config: SystemConfig, opts: StartOptions = {})
 
 async function openBus(config: SystemConfig): Promise<Bus> {
   if (config.bus.kind === 'in-process') return new InProcessBus();
-  return NatsBus.connect({ servers: config.bus.servers, name: `smarttags-${process.pid}` });
+  return NatsBus.connect({ servers: config.bus.servers, ackWaitMs: config.bus.ackWaitMs, name: `smarttags-${process.pid}` });
 }

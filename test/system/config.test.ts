@@ -47,7 +47,7 @@ test('a full config is read with units converted', () => {
     ].join('\n'),
     'st.yaml',
   );
-  assert.deepEqual(c.bus, { kind: 'nats', servers: ['nats://127.0.0.1:4333'] });
+  assert.deepEqual(c.bus, { kind: 'nats', servers: ['nats://127.0.0.1:4333'], ackWaitMs: 5000 });
   assert.equal(c.engine.learnIntervalMs, 500);
   assert.equal(c.engine.windowMs, 60_000);
   assert.deepEqual(c.engine.learn, { minSupport: 3 });

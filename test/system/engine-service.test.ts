@@ -4,6 +4,7 @@ import { InProcessBus } from '../../src/bus/in-process.ts';
 import { SUBJECTS, type RecordBatch, type SignaturesUpdate } from '../../src/bus/messages.ts';
 import { EngineService } from '../../src/engine/service.ts';
 import { RecordWindow } from '../../src/engine/service-window.ts';
+import { SeqTracker } from '../../src/engine/service-seq.ts';
 import { LearnWorker } from '../../src/engine/worker-client.ts';
 import type { SmartRecord } from '../../src/protocol/record.ts';
 import { DuckdbStore } from '../../src/store/duckdb-store.ts';
@@ -39,6 +40,19 @@ test('the window keeps at most N records and no more than its span behind the ne
   assert.ok(few.add({ time: 2, locale: 'h', kind: 'tag', name: 'b', value: 1 }));
   assert.ok(!few.add({ time: 3, locale: 'h', kind: 'tag', name: 'c', value: 1 }));
   assert.equal(few.stats.refusedSeries, 1);
+});
+
+test('seq tracking: late batches fill gaps, true duplicates are skipped, a driver starting over is recognised, state survives a restart', () => {
+  const t = new SeqTracker();
+  assert.deepEqual([1, 2, 5, 3, 3, 6, 4].map((q) => t.see('d', q)), ['new', 'new', 'new', 'late', 'duplicate', 'new', 'late']);
+  assert.equal(t.missing, 0);
+  assert.equal(t.see('d', 9), 'new');
+  assert.equal(t.missing, 2);
+  const saved = t.takeDirty();
+  assert.deepEqual(saved.get('d'), { last: 9, gaps: [7, 8] });
+  const again = new SeqTracker(saved);
+  assert.deepEqual([9, 8, 1, 2].map((q) => again.see('d', q)), ['duplicate', 'late', 'restart', 'new']);
+  assert.equal(again.see('other', 40), 'new');
 });
 
 test('engine service: seq checks, rejects, persistence, learning in a worker, publication only on change', async () => {
