@@ -1,6 +1,6 @@
-// A benchmark application process for `bench runtime`: connects a tagger to the driver, says "ready", waits
-// for "go" on stdin, then either floods or paces Tags for a while (ingest) or times tagAndWait round trips
-// (latency), and prints one JSON result line.
+// A benchmark application process for `bench runtime`: connects a tagger to the driver, says "ready", then for
+// each step read from stdin either floods or paces Tags for a while (ingest) or times tagAndWait round trips
+// (latency), printing one JSON result line per step.
 
 import { createTagger, type WaitResult } from '../sdk/index.ts';
 
@@ -44,15 +44,15 @@ function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
 async function ingest(): Promise<IngestResult> {
   const durationMs = args.durationMs ?? 2000;
   const rate = args.ratePerSec ?? 0;
+  const before = { tagged: tagger.stats.tagged, sent: tagger.stats.sent, dropped: dropped() };
   const start = performance.now();
-  let due = 0;
   let i = 0;
   while (performance.now() - start < durationMs) {
     if (rate === 0) {
       for (let k = 0; k < 2048; k++) tagger.tag('INGEST', i++);
       await new Promise((r) => setImmediate(r));
     } else {
-      due = Math.floor(((performance.now() - start) / 1000) * rate);
+      const due = Math.floor(((performance.now() - start) / 1000) * rate);
       while (i < due) tagger.tag('INGEST', i++);
       await new Promise((r) => setTimeout(r, 1));
     }
@@ -60,7 +60,10 @@ async function ingest(): Promise<IngestResult> {
   tagger.flush();
   await waitFor(() => tagger.stats.sent + dropped() === tagger.stats.tagged, 2000);
   const s = tagger.stats;
-  return { tagged: s.tagged, sent: s.sent, dropped: dropped(), unsent: s.tagged - s.sent - dropped() };
+  const tagged = s.tagged - before.tagged;
+  const sent = s.sent - before.sent;
+  const lost = dropped() - before.dropped;
+  return { tagged, sent, dropped: lost, unsent: tagged - sent - lost };
 }
 
 function dropped(): number {
@@ -87,24 +90,34 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write('ready\n');
-  await new Promise<void>((resolve) => {
-    let input = '';
-    const onData = (d: Buffer) => {
-      input += d.toString();
-      if (input.includes('go\n')) {
-        process.stdin.off('data', onData);
-        process.stdin.destroy();
-        resolve();
-      }
-    };
-    process.stdin.on('data', onData);
-  });
-  const result = args.mode === 'ingest' ? await ingest() : await latency();
+  // Each stdin line is a step: {"ratePerSec", "durationMs"} (ingest) or {"count"} (latency); "exit" ends.
+  let input = '';
+  const queue: string[] = [];
+  let wake: (() => void) | null = null;
+  const onData = (d: Buffer) => {
+    input += d.toString();
+    let nl: number;
+    while ((nl = input.indexOf('\n')) >= 0) {
+      queue.push(input.slice(0, nl).trim());
+      input = input.slice(nl + 1);
+    }
+    wake?.();
+  };
+  process.stdin.on('data', onData);
+  for (;;) {
+    while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+    const line = queue.shift()!;
+    if (line === 'exit' || line === '') break;
+    Object.assign(args, JSON.parse(line) as Partial<AppArgs>);
+    const result = args.mode === 'ingest' ? await ingest() : await latency();
+    process.stdout.write(JSON.stringify(result) + '\n');
+  }
+  process.stdin.off('data', onData);
+  process.stdin.destroy();
   await tagger.close();
-  process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-// The tagger's socket and timers do not hold the process open; this does, until the result is printed.
+// The tagger's socket and timers do not hold the process open; this does, until the last step is done.
 const keepAlive = setInterval(() => undefined, 1000);
 await main();
 clearInterval(keepAlive);
