@@ -107,7 +107,7 @@ function screenStride(ctx: PassContext, tagTimes: Float64Array): number {
   return Math.max(1, Math.ceil(tagTimes.length / ctx.params.screenTags));
 }
 
-/** The superposed event times of each group; identical event sets share one array. */
+/** The superposed event times of each group (in shared memory, for worker threads); identical sets share one array. */
 export function mergedEventSeries(ctx: PassContext, groups: readonly ScreenGroup[]): Float64Array[] {
   const cache = new Map<string, Float64Array>();
   return groups.map((g) => {
@@ -116,7 +116,7 @@ export function mergedEventSeries(ctx: PassContext, groups: readonly ScreenGroup
     let m = cache.get(key);
     if (!m) {
       const parts = g.events.map((e) => ctx.series[e]!.times);
-      m = new Float64Array(parts.reduce((n, a) => n + a.length, 0));
+      m = new Float64Array(new SharedArrayBuffer(8 * parts.reduce((n, a) => n + a.length, 0)));
       let o = 0;
       for (const a of parts) {
         m.set(a, o);
@@ -184,7 +184,35 @@ function sumOver<T extends Float64Array | Float64Array[]>(ranges: readonly TimeR
   return acc!;
 }
 
+/** The heavy group-screen pass, handed to whoever drives the pipeline (this thread or worker threads). */
+export interface GroupScreenRequest {
+  ctx: PassContext;
+  groups: ScreenGroup[];
+  merged: Float64Array[];
+  ranges: TimeRange[];
+  progress: Progress | undefined;
+}
+
+/** Runs the group screen in this thread. */
+export function groupScreenHere(req: GroupScreenRequest): Float64Array {
+  return sumOver(req.ranges, (r) => groupScreenPass(req.ctx, req.groups, req.merged, r), req.progress, 'screen groups');
+}
+
+/** Learns signatures in this thread. See learnSignaturesParallel for the worker-thread variant (same result). */
 export function learnSignatures(series: readonly Series[], topology: LocaleRelations | null, params: Partial<LearnParams> = {}, progress?: Progress): LearnResult {
+  const run = learnPipeline(series, topology, params, progress);
+  let step = run.next();
+  while (!step.done) step = run.next(groupScreenHere(step.value));
+  return step.value;
+}
+
+/** The learning pipeline; it yields the group-screen pass for its driver to compute. */
+export function* learnPipeline(
+  series: readonly Series[],
+  topology: LocaleRelations | null,
+  params: Partial<LearnParams> = {},
+  progress?: Progress,
+): Generator<GroupScreenRequest, LearnResult, Float64Array> {
   const t0 = performance.now();
   const p = resolveParams(params);
   const ctx = makeContext(series, topology, p);
@@ -202,7 +230,7 @@ export function learnSignatures(series: readonly Series[], topology: LocaleRelat
     const span = timeSpan(series);
     const groups = screenGroups(ctx.candidates, p.screenGroup, (id) => ctx.series[id]!.times.length, Math.max(1, (p.screenGroupRate * span) / 1e6));
     const merged = mergedEventSeries(ctx, groups);
-    const groupStats = sumOver(ranges, (r) => groupScreenPass(ctx, groups, merged, r), progress, 'screen groups');
+    const groupStats: Float64Array = yield { ctx, groups, merged, ranges, progress };
     groups.forEach((g, k) => {
       const z = firstLagScore(groupStats, k * 2 * B, B);
       for (const m of g.members) screenZ[m] = z;

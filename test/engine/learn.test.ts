@@ -4,6 +4,7 @@ import { learnSignatures, makeContext, screenPass, intervalPass, sliceRanges, me
 import { resolveParams } from '../../src/engine/params.ts';
 import { ALL_TIME } from '../../src/engine/anchor-sweep.ts';
 import { intervalStats } from '../../src/engine/interval-stats.ts';
+import { learnSignaturesParallel } from '../../src/engine/learn-parallel.ts';
 import type { Signature } from '../../src/engine/signature.ts';
 import { fixture, MG_LAG_MEDIAN, RPC_LAG_MEDIAN } from './scenario-fixture.ts';
 
@@ -121,4 +122,15 @@ test('counting events per lag bin by walking or by galloping across edges gives 
   assert.deepEqual(walk, gallop);
   assert.deepEqual(intervalPass(ctx, some, ALL_TIME), walk);
   assert.ok(walk.some((x) => x > 0));
+});
+
+test('parallel learning (group screen split with a worker thread over shared memory) equals one thread', async () => {
+  const series = fixture({ seed: 9, durationS: 200, causal: true }).finish();
+  const relations = { relation: () => 'any' };
+  const one = learnSignatures(series, relations, { screenGroup: 2 });
+  const two = await learnSignaturesParallel(series, relations, { screenGroup: 2 }, undefined, 2);
+  assert.deepEqual(two.doc, one.doc);
+  assert.deepEqual(two.candidates, one.candidates);
+  assert.equal(one.doc.signatures.length, 2);
+  await assert.rejects(learnSignaturesParallel(series, null, {}, undefined, 0), /threads/);
 });

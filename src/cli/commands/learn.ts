@@ -4,10 +4,13 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { topologyRelations } from '../../engine/candidates.ts';
-import { learnSignatures, type Progress } from '../../engine/learn.ts';
+import { availableParallelism } from 'node:os';
+import type { Progress } from '../../engine/learn.ts';
+import { learnSignaturesParallel } from '../../engine/learn-parallel.ts';
 import { DEFAULT_PARAMS, type LearnParams } from '../../engine/params.ts';
 import { countCandidatePairs, candidateBoundProblem } from '../../protocol/candidates.ts';
 import { readRecordFiles } from '../../protocol/record-reader.ts';
+import { isDuckdbSpec, readDuckdbRecords } from '../../store/duckdb-reader.ts';
 import { formatProblem } from '../../protocol/problems.ts';
 import { DEFAULT_MAX_HOPS, Topology } from '../../protocol/topology.ts';
 import { numberOption, parseCommandArgs, UsageError } from '../args.ts';
@@ -17,7 +20,7 @@ export const summary = 'learn signatures (tag -> event probability, lead time, w
 const HELP = `usage: smarttags learn RECORDS... [--topology T] [--out signatures.json] [--report report.html] [options]
 
   RECORDS              record files: CSV (time,locale,kind,name,value), 4-field CSV given as tag:FILE or
-                       event:FILE, or JSON Lines; gzip detected
+                       event:FILE, or JSON Lines; gzip detected; or the DuckDB store of \`smarttags up\` (x.duckdb, duckdb:PATH)
   --topology T         topology.json; tags and events are related only within --max-hops (default ${DEFAULT_MAX_HOPS});
                        without it every tag series is tried against every event series (relation "any")
   --max-hops N         hop limit of a relation (default ${DEFAULT_MAX_HOPS})
@@ -30,6 +33,7 @@ const HELP = `usage: smarttags learn RECORDS... [--topology T] [--out signatures
   --horizon US         longest lag considered, µs (default ${DEFAULT_PARAMS.horizon})
   --min-hits N         fewest tags followed by the event for a signature (default ${DEFAULT_PARAMS.minHits})
   --slices N           time slices of the statistics passes (merged exactly; default 1)
+  --threads N          threads for the screen (default: 2 from 1M records on when 2+ cores, else 1)
   --force              learn even when the candidate count exceeds the safety bound`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -47,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
       horizon: { type: 'string' },
       'min-hits': { type: 'string' },
       slices: { type: 'string' },
+      threads: { type: 'string' },
       force: { type: 'boolean' },
     },
     HELP,
@@ -73,9 +78,11 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
 
   const topology = v.topology ? await Topology.load(v.topology) : null;
-  const read = await readRecordFiles(args.positionals, {
+  // A DuckDB store of `smarttags up` (x.duckdb or duckdb:PATH) is read by the store's reader, other specs as record files.
+  const read = await readRecordFiles(args.positionals.filter((p) => !isDuckdbSpec(p)), {
     onProgress: tty ? (done, total) => say(`\rreading ${((100 * done) / Math.max(1, total)).toFixed(0)}%   `) : undefined,
   });
+  for (const spec of args.positionals.filter(isDuckdbSpec)) await readDuckdbRecords(spec, {}, read.store);
   if (tty) say('\r');
   for (const p of read.problems) say(`smarttags learn: skipped ${formatProblem(p)}\n`);
   if (read.rejected > read.problems.length) say(`smarttags learn: skipped ${read.rejected} malformed lines in all\n`);
@@ -87,7 +94,9 @@ export async function run(argv: string[]): Promise<number> {
   const series = store.finish();
 
   const progress: Progress | undefined = tty ? (phase, done, total) => say(`\r${phase} ${done}/${total}          `) : undefined;
-  const res = learnSignatures(series, topology ? topologyRelations(topology, maxHops) : null, params, progress);
+  const threads = numberOption('threads', v.threads, store.size >= 1_000_000 ? Math.min(2, availableParallelism()) : 1);
+  if (!(Number.isSafeInteger(threads) && threads >= 1 && threads <= 64)) throw new UsageError(`--threads: must be an integer in [1, 64], got ${v.threads}`);
+  const res = await learnSignaturesParallel(series, topology ? topologyRelations(topology, maxHops) : null, params, progress, threads);
   if (tty) say('\r');
   const json = JSON.stringify(res.doc, null, 1) + '\n';
   if (out === '-') process.stdout.write(json);
