@@ -258,10 +258,11 @@ export class RecordWriter {
     const buf = this.buf;
     let p = this.pos + count;
     this.pos = p;
+    let x = n | 0; // int32 arithmetic: division by 10 becomes a multiply
     for (let i = 0; i < count; i++) {
-      const q = (n / 10) | 0;
-      buf[--p] = 48 + n - q * 10;
-      n = q;
+      const q = (x / 10) | 0;
+      buf[--p] = 48 + x - q * 10;
+      x = q;
     }
   }
 }
