@@ -76,7 +76,9 @@ async function latency(): Promise<LatencyResult> {
   const statuses: Record<string, number> = {};
   for (let i = 0; i < (args.count ?? 1000); i++) {
     const r: WaitResult = await tagger.tagAndWait(args.tag ?? 'ACT', 1 + (i % 10), { timeoutMs: args.timeoutMs ?? 1000 });
-    statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    // e.g. "decided/applied" (a kernel rule in place), "decided/hint", or "timeout".
+    const key = r.status === 'decided' ? `decided/${r.reply.rules.map((x) => x.status).join('+') || (r.reply.hints.length ? 'hint' : 'nothing')}` : r.status;
+    statuses[key] = (statuses[key] ?? 0) + 1;
     if (r.status === 'decided') waitedUs.push(r.waitedUs);
     await new Promise((res) => setTimeout(res, 1));
   }

@@ -1,21 +1,23 @@
 // `smarttags bench runtime --json FILE`: the cost of the running system measured in one run — tag() against an
 // OpenTelemetry span (JS SDK 2.x, batch processor), driver ingest from 4 app processes (capacity with losses
-// counted, and nothing lost below capacity), and tag-to-action latency through the hint path and an htb change.
+// counted, and nothing lost below capacity), and tag-to-action latency through the real controller: a hint, and an
+// htb rate change by its pace actuator in a network namespace.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { InProcessBus } from '../bus/in-process.ts';
-import { SUBJECTS, type ActionReply, type ActionRequest, type RecordBatch } from '../bus/messages.ts';
+import { SUBJECTS, type RecordBatch } from '../bus/messages.ts';
 import { parseCommandArgs, numberOption, UsageError } from '../cli/args.ts';
 import { Driver } from '../driver/driver.ts';
 import type { Signature } from '../engine/signature.ts';
-import { createTagger, nowMicros } from '../sdk/index.ts';
+import { createTagger } from '../sdk/index.ts';
 import type { AppArgs, IngestResult, LatencyResult } from './runtime-app.ts';
-import { HtbSandbox } from './htb-sandbox.ts';
+import { BenchNamespace } from './bench-namespace.ts';
+import { ACTIONS, Controller, HintActuator, PaceActuator, parsePolicies } from '../controller/index.ts';
 
 export const summary = 'tag() vs OpenTelemetry span, driver ingest from 4 apps, tag-to-action latency';
 
@@ -83,16 +85,16 @@ export async function run(argv: string[]): Promise<number> {
     const driverIngestPerSec = Math.max(...ingest.steps.map((st) => st.receivedPerSec));
     const calm = ingest.steps.filter((st) => st.offeredPerSec > 0 && st.offeredPerSec <= driverIngestPerSec / 2);
     log(`ingest up to ${driverIngestPerSec} tags/s; tag-to-action latency`);
-    const hint = await measureAction(join(dir, 'hint.sock'), samples, null);
+    const hint = await measureAction(join(dir, 'hint'), samples, null);
     let kernel: RuntimeBench['tagToActionUs']['kernel'] = { skipped: '--no-kernel' };
     if (!parsed.values['no-kernel']) {
-      const made = HtbSandbox.create();
+      const made = BenchNamespace.create();
       if ('reason' in made) kernel = { skipped: made.reason };
       else {
         try {
-          kernel = { ...(await measureAction(join(dir, 'kernel.sock'), samples, made.sandbox)), actuator: 'bench htb class change through a long-lived tc -batch (controller actuator not used)' };
+          kernel = { ...(await measureAction(join(dir, 'kernel'), samples, made.space)), actuator: 'controller pace actuator: htb class rate change, each request a new rate' };
         } finally {
-          await made.sandbox.close();
+          made.space.close();
         }
       }
     }
@@ -217,35 +219,40 @@ async function measureIngest(socket: string, apps: number, ms: number): Promise<
   }
 }
 
-/** tagAndWait round trips from an app process: the controller stand-in decides a hint, or changes an htb class. */
-async function measureAction(socket: string, samples: number, sandbox: HtbSandbox | null): Promise<{ p50: number; p99: number; n: number; statuses: Record<string, number> }> {
+/**
+ * tagAndWait round trips from an app process through driver and the real controller: a hint policy (the reply
+ * carries the stagger hint), or a pace policy whose htb class rate changes with every Tag's value.
+ */
+async function measureAction(dir: string, samples: number, space: BenchNamespace | null): Promise<{ p50: number; p99: number; n: number; statuses: Record<string, number> }> {
+  mkdirSync(dir);
+  const socket = join(dir, 'driver.sock');
   const bus = new InProcessBus();
   const driver = new Driver({ id: 'bench', locales: ['bench-host'], bus, socketPath: socket });
+  const policy = space
+    ? { name: 'pace-bench', match: { tag: 'ACT' }, action: 'pace', targets: [{ netns: space.ns, dev: space.device }], derive: { bottleneckBps: 100e6 }, expiration: { fixedUs: 600e6, maxUs: 600e6 } }
+    : { name: 'hint-bench', match: { tag: 'ACT' }, action: 'hint', targets: [{ locale: '$tag' }], derive: { bottleneckBps: 100e6, bytesPerResponder: 100_000 }, expiration: { maxUs: 60e6 } };
+  const controller = new Controller({
+    bus,
+    actuators: space ? [new PaceActuator(1e9)] : [new HintActuator(bus)],
+    policies: parsePolicies([policy], ACTIONS),
+    journalPath: join(dir, 'journal.jsonl'),
+    limits: { maxRules: 16, maxActionsPerSec: 1e6 },
+  });
+  await controller.start();
   await driver.start();
   bus.publish(SUBJECTS.signatures, { generation: 1, doc: { version: 1, params: {}, signatures: [benchSignature()] } });
-  let flip = false;
-  bus.respond<ActionRequest, ActionReply>(SUBJECTS.action, async (req) => {
-    const expiresAt = nowMicros() + 50_000;
-    if (!sandbox) {
-      const slotUs = Math.round((req.tag.value * 1500 * 8) / 100); // bytes at 100 Mbit/s, in microseconds
-      return { tag: req.tag, rules: [], hints: [{ locale: req.tag.locale, tag: req.tag.name, action: 'stagger', params: { slotUs }, expiresAt }] };
-    }
-    flip = !flip;
-    const rateBps = flip ? 100e6 / Math.max(1, req.tag.value) : 100e6;
-    await sandbox.setRate(rateBps);
-    return { tag: req.tag, rules: [{ id: `r${req.tag.time}`, action: 'pace', target: `${sandbox.ns}/${sandbox.device}`, params: { rateBps }, expiresAt, status: 'applied' }], hints: [] };
-  });
   const app = startApp({ mode: 'latency', endpoint: socket, locale: 'bench-app', tag: 'ACT', timeoutMs: 1000 });
   try {
     await app.ready;
     await until(() => driver.signatures.size === 1, 5000, 'the signature to reach the driver');
-    await app.step({ count: Math.min(200, samples) }); // warm-up
+    await app.step({ count: Math.min(200, samples) }); // warm-up (and the root htb installed once)
     const r = (await app.step({ count: samples })) as LatencyResult;
     const sorted = [...r.waitedUs].sort((a, b) => a - b);
     return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length, statuses: r.statuses };
   } finally {
     await app.close();
     await driver.stop();
+    await controller.close();
     await bus.close();
   }
 }
