@@ -7,7 +7,7 @@ import { splitCsvLine } from './csv-fields.ts';
 import { RecordFormatError } from './problems.ts';
 
 export interface RecordFileSpec {
-  /** The file path (`-` is not special). */
+  /** The file path; `-` is standard input. */
   path: string;
   /** The kind of every record when the spec had a `tag:` or `event:` prefix, else null. */
   kind: Kind | null;

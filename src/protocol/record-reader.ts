@@ -1,7 +1,7 @@
 // Record file readers (paper 3.2): stream CSV / 4-field CSV / JSON Lines files, gzip or plain (detected by
 // magic bytes), into a SeriesStore or as SmartRecords; malformed lines are reported, counted and skipped.
 
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
@@ -52,7 +52,7 @@ export async function readRecordFiles(specs: string[], opts: ReadOptions = {}): 
   const store = opts.store ?? new SeriesStore();
   const problems = new ProblemLog(opts.strict ?? false, opts.maxProblems ?? DEFAULT_KEPT_PROBLEMS, opts.onProblem);
   const parsed = specs.map(parseRecordSpec);
-  const sizes = await Promise.all(parsed.map(async (s) => (await stat(s.path)).size));
+  const sizes = await Promise.all(parsed.map(async (s) => (s.path === '-' ? 0 : (await stat(s.path)).size)));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   let done = 0;
   let accepted = 0;
@@ -112,13 +112,37 @@ function isGzip(b: Uint8Array): boolean {
  * not keep); gzip input (magic bytes 1f 8b) goes through a streaming gunzip.
  */
 async function* fileChunks(path: string, chunkSize: number, onRaw: (bytes: number) => void): AsyncGenerator<Buffer> {
+  try {
+    yield* rawFileChunks(path, chunkSize, onRaw);
+  } catch (err) {
+    if (err instanceof RecordFormatError || !(err instanceof Error) || err.message.includes(path)) throw err;
+    throw new Error(`${path}: ${err.message}`, { cause: err });
+  }
+}
+
+async function* rawFileChunks(path: string, chunkSize: number, onRaw: (bytes: number) => void): AsyncGenerator<Buffer> {
+  if (path === '-') {
+    yield* streamChunks(path, process.stdin, chunkSize, onRaw);
+    return;
+  }
   const fh = await open(path, 'r');
   try {
     const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
     let { bytesRead } = await fh.read(buffers[0]!, 0, chunkSize, null);
     let total = bytesRead;
     if (isGzip(buffers[0]!.subarray(0, bytesRead))) {
-      yield* gunzipChunks(path, fh, Buffer.from(buffers[0]!.subarray(0, bytesRead)), chunkSize, onRaw);
+      const first = Buffer.from(buffers[0]!.subarray(0, bytesRead));
+      async function* raw(): AsyncGenerator<Buffer> {
+        yield first;
+        for (;;) {
+          const buf = Buffer.allocUnsafe(chunkSize);
+          const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
+          if (bytesRead === 0) return;
+          total += bytesRead;
+          yield buf.subarray(0, bytesRead);
+        }
+      }
+      yield* gunzipChunks(path, raw(), chunkSize, () => onRaw(total));
       return;
     }
     let which = 0;
@@ -139,24 +163,45 @@ async function* fileChunks(path: string, chunkSize: number, onRaw: (bytes: numbe
   }
 }
 
-async function* gunzipChunks(path: string, fh: FileHandle, first: Buffer, chunkSize: number, onRaw: (bytes: number) => void): AsyncGenerator<Buffer> {
-  let total = first.length;
-  async function* raw(): AsyncGenerator<Buffer> {
-    yield first;
+/** Chunks of a stream (standard input), gunzipped when it starts with the gzip magic bytes. */
+async function* streamChunks(path: string, stream: NodeJS.ReadableStream, chunkSize: number, onRaw: (bytes: number) => void): AsyncGenerator<Buffer> {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let total = 0;
+  const first = await it.next();
+  if (first.done) return;
+  total += first.value.length;
+  async function* rest(): AsyncGenerator<Buffer> {
     for (;;) {
-      const buf = Buffer.allocUnsafe(chunkSize);
-      const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
-      if (bytesRead === 0) return;
-      total += bytesRead;
-      yield buf.subarray(0, bytesRead);
+      const r = await it.next();
+      if (r.done) return;
+      total += r.value.length;
+      yield r.value;
     }
   }
-  const source = Readable.from(raw(), { objectMode: false });
+  if (isGzip(first.value)) {
+    async function* raw(): AsyncGenerator<Buffer> {
+      yield first.value;
+      yield* rest();
+    }
+    yield* gunzipChunks(path, raw(), chunkSize, () => onRaw(total));
+    return;
+  }
+  onRaw(total);
+  yield first.value;
+  for await (const chunk of rest()) {
+    onRaw(total);
+    yield chunk;
+  }
+}
+
+/** The decompressed chunks of gzip data arriving as `raw` chunks; `progress()` after each one. */
+async function* gunzipChunks(path: string, raw: AsyncIterable<Buffer>, chunkSize: number, progress: () => void): AsyncGenerator<Buffer> {
+  const source = Readable.from(raw, { objectMode: false });
   const gunzip = createGunzip({ chunkSize: Math.max(chunkSize >> 2, 1 << 14) });
   pipeline(source, gunzip, () => {});
   try {
     for await (const chunk of gunzip) {
-      onRaw(total);
+      progress();
       yield chunk as Buffer;
     }
   } catch (err) {

@@ -273,3 +273,16 @@ test('reads from a pipe (no seeking), plain and gzip', async () => {
     assert.equal(r.store.finish().length, 3);
   }
 });
+
+test('I/O errors name the file; "-" reads standard input', async () => {
+  await assert.rejects(readRecordFiles([`tag:${dir}`]), (e: unknown) => (e as Error).message.startsWith(`${dir}: EISDIR`));
+  await assert.rejects(readRecordFiles([join(dir, 'absent.csv')]), /ENOENT.*absent\.csv/);
+  const script = `import { readRecordFiles } from ${JSON.stringify(new URL('../../src/protocol/record-reader.ts', import.meta.url).href)};
+    const r = await readRecordFiles(['event:-'], { strict: true });
+    process.stdout.write(JSON.stringify(r.store.finish().map((s) => [s.key.locale, s.key.kind, [...s.times]])));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    input: gzipSync('5,sw1,drop,2\n3,sw1,drop\n'),
+    timeout: 30_000,
+  });
+  assert.deepEqual(JSON.parse(out.toString()), [['sw1', 'event', [3, 5]]]);
+});
