@@ -12,6 +12,17 @@ import { dist, medianOf, round, spread, type Dist, type Spread } from './stats.t
 import { qdiscDrops, TcBatch } from './tc-batch.ts';
 import { Topology, type TopologySpec } from './topology.ts';
 import { IPERF_PORT } from './bulk.ts';
+import { SmartTagsHarness } from './smarttags-harness.ts';
+import type { SignaturesDoc } from '../engine/signature.ts';
+
+/**
+ * Learner settings for these runs: lags up to 1 s, baseline shifts 1-5 s, and a lower attribution credit
+ * (0.2, default 0.5) because a synchronous job keeps its own queue busy most of the iteration, so the
+ * background rate absorbs much of the credit. Nothing about the job (tag, lag, window) is given.
+ */
+export const DML_LEARN = { horizon: 1_000_000, shiftMin: 1_000_000, shiftMax: 5_000_000, minCredit: 0.2 };
+/** Tables and priorities of the controller's reroute rules at the worker switch (the baselines use 100). */
+const CONTROLLER_TABLE = 110;
 
 export const PS_PORT = 7000;
 export const PS_ADDRESS = '10.255.0.1';
@@ -28,6 +39,8 @@ export interface DmlCaseOptions {
   backgroundMbit: number;
   congestionControl: string;
   sweeps: { splitWorkers: number[]; reactiveHoldMs: number[] };
+  /** How long a SmartTags reroute rule stays after the signature's window (the policy's expiration margin). */
+  smarttagsHoldMs: number;
   log: (line: string) => void;
 }
 
@@ -39,12 +52,13 @@ export function defaultDmlOptions(quick: boolean): DmlCaseOptions {
     // ResNet-18 (11.7 M float32 parameters, 47 MB) scaled from 10 Gbit/s to 200 Mbit/s, 1/50: ~1 MB.
     paramBytes: 1_000_000,
     gradBytes: 1_000_000,
-    computeMs: 20,
-    iterations: quick ? 30 : 100,
+    computeMs: 100,
+    iterations: quick ? 60 : 100,
     reps: quick ? 1 : 3,
     backgroundMbit: 50,
     congestionControl: 'reno',
     sweeps: quick ? { splitWorkers: [2, 3], reactiveHoldMs: [100] } : { splitWorkers: [1, 2, 3], reactiveHoldMs: [50, 100, 300] },
+    smarttagsHoldMs: 150,
     log: () => undefined,
   };
 }
@@ -55,6 +69,8 @@ export interface DmlModeSpec {
   /** Workers moved to the second path for the whole run. */
   split: number;
   reactive: { holdMs: number; move: number } | null;
+  /** SmartTags action phase: rpc_sync Tags, the controller reroutes on the learned signature. */
+  smarttags?: boolean;
 }
 
 export interface DmlMetrics {
@@ -71,6 +87,8 @@ export interface DmlModeReport extends DmlMetrics {
 
 export interface DmlReport {
   case: 'dml';
+  /** SmartTags identification: what the engine learned from the first no-action run's Tags and Events. */
+  identification: { tags: number; events: number; learnMs: number; signatures: SignaturesDoc | null };
   modes: Record<string, DmlModeReport>;
   sweeps: Record<string, DmlModeReport[]>;
   /** Iteration times of the first repetition per configuration, for figures. */
@@ -89,6 +107,7 @@ export function dmlModes(o: DmlCaseOptions): DmlModeSpec[] {
     { family: 'none', param: null, split: 0, reactive: null },
     ...o.sweeps.splitWorkers.map((k) => ({ family: 'split', param: k, split: k, reactive: null })),
     ...o.sweeps.reactiveHoldMs.map((h) => ({ family: 'reactive', param: h, split: 0, reactive: { holdMs: h, move: half } })),
+    { family: 'smarttags', param: null, split: 0, reactive: null, smarttags: true },
   ];
 }
 
@@ -126,6 +145,7 @@ export class DmlBed {
   private readonly r2 = { tc: null as TcBatch | null, dev: '', queue: '' };
   reroute: PolicyReroute | null = null;
   workerAddresses: string[] = [];
+  harness: SmartTagsHarness | null = null;
 
   constructor(readonly o: DmlCaseOptions) {
     this.topo = new Topology(dmlTopology(o), this.registry);
@@ -143,7 +163,20 @@ export class DmlBed {
     this.reroute = new PolicyReroute(this.topo, 'sa', PS_ADDRESS, 'r2');
     await this.reroute.install();
     this.workerAddresses = Array.from({ length: this.o.workers }, (_, i) => this.topo.address(`w${i + 1}`));
-    this.server = new ScriptSession(this.topo, 'ps', 'dml-server-main.ts', { address: PS_ADDRESS, port: PS_PORT, workers: this.o.workers });
+    this.harness = new SmartTagsHarness({
+      prefix: this.registry.prefix,
+      appLocale: 'ps',
+      eventPorts: (['r1', 'r2'] as const).map((node) => {
+        const p = this.topo.shapedPort(node, 'ps');
+        return { ns: p.ns, devices: [p.dev], locale: (dev: string) => `${node}/${dev}` };
+      }),
+      samplePeriodMs: 2,
+      learn: DML_LEARN,
+      controller: { maxActionsPerSec: 10_000, policies: [this.reroutePolicy()] },
+    });
+    await this.harness.start();
+    const tagging = { endpoint: this.harness.socketPath, locale: 'ps' };
+    this.server = new ScriptSession(this.topo, 'ps', 'dml-server-main.ts', { address: PS_ADDRESS, port: PS_PORT, workers: this.o.workers, tagging });
     for (let i = 1; i <= this.o.workers; i++) {
       this.workerRuns.push(runScript(this.topo, `w${i}`, 'dml-worker-main.ts', { server: PS_ADDRESS, port: PS_PORT, name: `w${i}` }));
     }
@@ -153,6 +186,25 @@ export class DmlBed {
     await sleep(300);
     await startDaemon(this.topo, 'bg', 'iperf3-background', ['iperf3', '-c', PS_ADDRESS, '-p', String(IPERF_PORT), '-b', `${this.o.backgroundMbit}M`, '-t', '86400']);
     await sleep(1000);
+  }
+
+  /**
+   * The operator's policy: when a learned signature predicts qdisc drops after a Tag, move half of the
+   * workers (by source address) onto the second path at the worker switch for the signature's window plus
+   * smarttagsHoldMs. Which Tag and when come from the signature.
+   */
+  reroutePolicy(): Record<string, unknown> {
+    const alt = this.topo.port('sa', 'r2');
+    const moved = this.workerAddresses.slice(this.o.workers - Math.floor(this.o.workers / 2));
+    return {
+      name: 'sync-reroute',
+      match: { event: 'qdisc_drop', maxQValue: 0.05 },
+      action: 'reroute',
+      targets: moved.map((addr, i) => ({ netns: alt.ns, table: CONTROLLER_TABLE + i, priority: CONTROLLER_TABLE + i, from: `${addr}/32`, dst: `${PS_ADDRESS}/32`, via: alt.peerAddress, dev: alt.dev })),
+      expiration: { marginUs: this.o.smarttagsHoldMs * 1000 },
+      // Every rpc_sync has the same value: the extent cannot single out some of them, the q-value decides.
+      minEventProbability: 0.1,
+    };
   }
 
   async drops(): Promise<number> {
@@ -168,7 +220,7 @@ export class DmlBed {
     return b;
   }
 
-  async runMode(m: DmlModeSpec): Promise<{ metrics: DmlMetrics; iterationMs: number[]; syncs: number[] }> {
+  async runMode(m: DmlModeSpec, tag = false): Promise<{ metrics: DmlMetrics; iterationMs: number[]; syncs: number[] }> {
     const o = this.o;
     await this.reroute!.set(this.workerAddresses.slice(o.workers - m.split));
     let stop = false;
@@ -177,7 +229,7 @@ export class DmlBed {
       const d0 = await this.drops();
       const b0 = await this.backgroundBytes();
       const t0 = performance.now();
-      const r = await this.server!.request<{ syncs: number[]; iterationMs: number[] }>({ iterations: o.iterations, paramBytes: o.paramBytes, gradBytes: o.gradBytes, computeMs: o.computeMs }, 30_000 + o.iterations * 5000);
+      const r = await this.server!.request<{ syncs: number[]; iterationMs: number[] }>({ iterations: o.iterations, paramBytes: o.paramBytes, gradBytes: o.gradBytes, computeMs: o.computeMs, tag }, 30_000 + o.iterations * 5000);
       const secs = (performance.now() - t0) / 1000;
       const b1 = await this.backgroundBytes();
       const d1 = await this.drops();
@@ -191,6 +243,7 @@ export class DmlBed {
       stop = true;
       await reactive;
       await this.reroute!.set([]);
+      if (m.smarttags) await this.harness!.settle();
     }
   }
 
@@ -223,6 +276,7 @@ export class DmlBed {
     await Promise.all(this.workerRuns.map((w) => w.done.catch(() => undefined)));
     await this.r1.tc?.close();
     await this.r2.tc?.close();
+    await this.harness?.stop();
     await this.registry.teardown();
   }
 }
@@ -232,12 +286,27 @@ export async function runDmlCase(o: DmlCaseOptions): Promise<DmlReport> {
   const bed = new DmlBed(o);
   const per = new Map<string, { spec: DmlModeSpec; reps: DmlMetrics[] }>();
   const samples: Record<string, number[]> = {};
+  let identification: DmlReport['identification'] = { tags: 0, events: 0, learnMs: 0, signatures: null };
   try {
     await bed.start();
+    const harness = bed.harness!;
     for (let rep = 0; rep < o.reps; rep++) {
       for (const m of dmlModes(o)) {
         const label = dmlLabel(m);
-        const { metrics, iterationMs } = await bed.runMode(m);
+        // The first no-action run carries rpc_sync Tags (identification); the smarttags runs carry them to act.
+        const identify = m.family === 'none' && rep === 0;
+        const { metrics, iterationMs } = await bed.runMode(m, identify || m.smarttags === true);
+        if (identify) {
+          await sleep(100);
+          const t = performance.now();
+          const doc = await harness.learn();
+          identification = { tags: harness.seen.tags, events: harness.seen.events, learnMs: round(performance.now() - t), signatures: doc };
+          o.log(`dml identification: ${harness.seen.tags} tags, ${harness.seen.events} events, ${doc?.signatures.length ?? 0} signatures (${doc?.signatures.map((g) => `${g.tag.name}@${g.tag.locale}->${g.event.name}@${g.event.locale} p=${round(g.probability)} lead=${round(g.leadTime.p50 / 1000)}ms window=${round(g.window.start / 1000)}-${round(g.window.end / 1000)}ms`).join(', ') ?? ''})`);
+        }
+        if (m.smarttags) {
+          const c = harness.controller.counters;
+          o.log(`dml smarttags rep ${rep + 1}: controller applied ${c.applied} coalesced ${c.coalesced} skipped ${c.skipped} refused ${c.refused} errors ${c.errors}`);
+        }
         const e = per.get(label) ?? { spec: m, reps: [] };
         e.reps.push(metrics);
         per.set(label, e);
@@ -264,5 +333,5 @@ export async function runDmlCase(o: DmlCaseOptions): Promise<DmlReport> {
   const modes: Record<string, DmlModeReport> = {};
   for (const [family, list] of Object.entries(sweeps)) modes[family] = [...list].sort((a, b) => a.iterationMs.mean - b.iterationMs.mean)[0]!;
   const { log: _log, ...params } = o;
-  return { case: 'dml', modes, sweeps, samples, params, seconds: round((performance.now() - t0) / 1000, 1) };
+  return { case: 'dml', modes, sweeps, identification, samples, params, seconds: round((performance.now() - t0) / 1000, 1) };
 }

@@ -1,20 +1,23 @@
 // The synchronous parameter server inside its namespace: accepts the workers, then for every JSON command
-// on stdin ({iterations, paramBytes, gradBytes, computeMs}) runs that many iterations -- rpc_sync sends
-// the parameters to every worker and waits for all gradients -- and prints one JSON result line.
+// on stdin ({iterations, paramBytes, gradBytes, computeMs, tag}) runs that many iterations -- rpc_sync sends
+// the parameters to every worker and waits for all gradients -- and prints one JSON result line. With
+// `tagging` and `tag`, every rpc_sync emits an `rpc_sync` Tag (value: workers pulled) through the SDK.
 
 import { createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { createTagger, type Tagger } from '../sdk/index.ts';
 import { encodeFrame, FrameReader, GRAD, PARAMS } from './ps-protocol.ts';
 
-interface Args { address: string; port: number; workers: number }
-interface Command { iterations: number; paramBytes: number; gradBytes: number; computeMs: number }
+interface Args { address: string; port: number; workers: number; tagging?: { endpoint: string; locale: string } }
+interface Command { iterations: number; paramBytes: number; gradBytes: number; computeMs: number; tag?: boolean }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Partial<Args>;
 if (!args.address || !args.port || !args.workers) {
   process.stderr.write('usage: dml-server-main {"address","port","workers"}\n');
   process.exit(2);
 }
-const { address, port, workers } = args as Args;
+const { address, port, workers, tagging } = args as Args;
+const tagger: Tagger | null = tagging ? createTagger({ endpoint: tagging.endpoint, locale: tagging.locale }) : null;
 
 const conns: { name: string; sock: Socket; reader: FrameReader }[] = [];
 let onGrad: ((iter: number) => void) | null = null;
@@ -65,6 +68,7 @@ async function runIterations(c: Command): Promise<{ syncs: number[]; iterationMs
     const t0 = performance.now();
     // rpc_sync: the moment the server pulls a round of gradients.
     syncs.push(Date.now());
+    if (c.tag) tagger?.tag('rpc_sync', conns.length);
     const frame = encodeFrame({ type: PARAMS, iter, payload: c.paramBytes, gradBytes: c.gradBytes, computeMs: c.computeMs });
     for (const k of conns) k.sock.write(frame);
     await done;
@@ -89,4 +93,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 }).on('close', () => {
   for (const k of conns) k.sock.destroy();
   server.close();
+  // A referenced timer keeps the process alive while the SDK (whose handles are unref'd) flushes and closes.
+  const keepAlive = setTimeout(() => undefined, 2000);
+  void (tagger?.close() ?? Promise.resolve()).finally(() => clearTimeout(keepAlive));
 });

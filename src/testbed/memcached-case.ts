@@ -40,6 +40,8 @@ export interface MemcachedCaseOptions {
   bulkShare: number;
   congestionControl: string;
   sweeps: { jitterMs: number[]; window: number[]; pacingFactor: number[]; reactiveHoldMs: number[] };
+  /** How long a SmartTags pacing rule stays after the signature's window (the policy's expiration margin). */
+  smarttagsHoldMs: number;
   log: (line: string) => void;
 }
 
@@ -52,7 +54,7 @@ export function defaultMemcachedOptions(quick: boolean): MemcachedCaseOptions {
     largeKeysPerServer: 40,
     largeShare: 0.4,
     thinkMs: [60, 160],
-    queries: quick ? 60 : 200,
+    queries: quick ? 100 : 200,
     reps: quick ? 1 : 3,
     seed: 1,
     bulkBytes: 4_000_000,
@@ -62,6 +64,7 @@ export function defaultMemcachedOptions(quick: boolean): MemcachedCaseOptions {
     sweeps: quick
       ? { jitterMs: [10, 30, 100], window: [1, 2], pacingFactor: [0.8, 1], reactiveHoldMs: [100] }
       : { jitterMs: [5, 10, 20, 30, 50, 100, 300], window: [1, 2, 3], pacingFactor: [0.6, 0.8, 1, 1.25], reactiveHoldMs: [50, 100, 300] },
+    smarttagsHoldMs: 100,
     log: () => undefined,
   };
 }
@@ -74,6 +77,8 @@ export interface ModeSpec {
   param: number | null;
   client: ClientMode;
   pacingMbit: number | null;
+  /** SmartTags action phase: Tags through tagAndWait, the controller acts on the learned signature. */
+  smarttags?: boolean;
 }
 
 export interface ModeMetrics {
@@ -120,6 +125,7 @@ export function memcachedModes(o: MemcachedCaseOptions): ModeSpec[] {
     ...o.sweeps.window.map((w) => ({ family: 'window', param: w, client: { kind: 'window', outstanding: w } as ClientMode, pacingMbit: null })),
     ...o.sweeps.pacingFactor.map((f) => ({ family: 'pacing', param: round(fair * f), client: { kind: 'none' } as ClientMode, pacingMbit: round(fair * f) })),
     ...o.sweeps.reactiveHoldMs.map((h) => ({ family: 'reactive', param: h, client: { kind: 'reactive', rateMbit: fair, holdMs: h } as ClientMode, pacingMbit: null })),
+    { family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: true },
   ];
 }
 
@@ -155,11 +161,10 @@ export class MemcachedBed {
     this.harness = new SmartTagsHarness({
       prefix: this.registry.prefix,
       appLocale: 'mc-client',
-      switchNs: port.ns,
-      switchDevices: [port.dev],
-      switchLocale: (dev) => `sw/${dev}`,
+      eventPorts: [{ ns: port.ns, devices: [port.dev], locale: (dev) => `sw/${dev}` }],
       samplePeriodMs: 2,
       learn: SMARTTAGS_LEARN,
+      controller: { maxActionsPerSec: 10_000, policies: [this.pacingPolicy()] },
     });
     await this.harness.start();
     return this.harness;
@@ -181,8 +186,25 @@ export class MemcachedBed {
     await startBulkSink(this.topo, 'c');
   }
 
+  /**
+   * The operator's policy: pace every server at its fair share of the client port when a learned signature
+   * predicts qdisc drops and the extent makes them likely at the Tag's value. Which Tag, which values and
+   * when come from the signature; the rule lives for the signature's window plus smarttagsHoldMs.
+   */
+  pacingPolicy(): Record<string, unknown> {
+    return {
+      name: 'incast-pacing',
+      match: { event: 'qdisc_drop', maxQValue: 0.05, minLift: 2 },
+      action: 'pace',
+      targets: this.servers.map((s) => ({ netns: s.ns, dev: s.dev })),
+      derive: { bottleneckBps: this.o.rateMbit * 1e6, responders: this.o.servers },
+      expiration: { marginUs: this.o.smarttagsHoldMs * 1000 },
+      minEventProbability: 0.5,
+    };
+  }
+
   /** Runs one configuration once; returns its per-query results and bulk goodputs. */
-  async runMode(m: ModeSpec, seed: number, tagging?: WorkloadConfig['tagging']): Promise<{ results: QueryResult[]; bulk: number[] }> {
+  async runMode(m: ModeSpec, seed: number, tagging?: WorkloadConfig['tagging']): Promise<{ results: QueryResult[]; bulk: number[]; tagger: Record<string, unknown> | null }> {
     const o = this.o;
     const cfg: WorkloadConfig = {
       servers: this.servers,
@@ -203,8 +225,8 @@ export class MemcachedBed {
     const bulk = bulkLoop(this.topo, 'b', 'c', o.bulkBytes, o.bulkEveryMs, o.bulkEveryMs / 2, () => stop);
     try {
       const out = await runScript(this.topo, 'c', 'memcached-workload-main.ts', cfg, { timeoutMs: 60_000 + o.queries * 2000 }).done;
-      const results = (JSON.parse(out) as { results: QueryResult[] }).results;
-      return { results, bulk: await stopBulk() };
+      const { results, tagger } = JSON.parse(out) as { results: QueryResult[]; tagger: Record<string, unknown> | null };
+      return { results, bulk: await stopBulk(), tagger };
     } finally {
       await stopBulk().catch(() => undefined);
       await Promise.all(this.pacers.map((p) => p.set(null)));
@@ -260,19 +282,26 @@ export async function runMemcachedCase(o: MemcachedCaseOptions): Promise<Memcach
     for (let rep = 0; rep < o.reps; rep++) {
       for (const m of modes) {
         const label = modeLabel(m);
-        // The no-action runs carry Tags: they are SmartTags' identification phase (Tags change nothing).
-        const { results, bulk } = await bed.runMode(m, o.seed + rep, m.family === 'none' ? tagging : undefined);
+        // The first no-action run carries Tags: SmartTags' identification phase (Tags change nothing before a
+        // signature exists). The smarttags runs wait on each MG Tag until the controller's rules are in place.
+        const identify = m.family === 'none' && rep === 0;
+        const { results, bulk, tagger } = await bed.runMode(m, o.seed + rep, identify ? tagging : m.smarttags ? { ...tagging, wait: true } : undefined);
+        if (m.smarttags) {
+          await harness.settle();
+          const c = harness.controller.counters;
+          o.log(`memcached smarttags rep ${rep + 1}: tag waits ${JSON.stringify(tagger?.waits ?? {})}, controller applied ${c.applied} coalesced ${c.coalesced} skipped ${c.skipped} refused ${c.refused} errors ${c.errors}`);
+        }
         const metrics = modeMetrics(results, bulk);
         if (m.family === 'none') baseRtts = baseRtts.concat(results.filter((r) => r.fanout === 1 && !r.large).map((r) => r.qctMs));
         const entry = perMode.get(label) ?? { spec: m, reps: [] };
         entry.reps.push(metrics);
         perMode.set(label, entry);
         if (rep === 0) samples[label] = results.map((r) => ({ fanout: r.fanout, keys: r.keys, large: r.large, qctMs: round(r.qctMs), drops: r.drops }));
-        if (m.family === 'none') {
+        if (identify) {
           const t = performance.now();
           const doc = await harness.learn();
           identification = { tags: harness.seen.tags, events: harness.seen.events, learnMs: round(performance.now() - t), signatures: doc };
-          o.log(`memcached identification after rep ${rep + 1}: ${harness.seen.tags} tags, ${harness.seen.events} events, ${doc?.signatures.length ?? 0} signatures (${doc?.signatures.map((g) => `${g.tag.name}@${g.tag.locale}->${g.event.name}@${g.event.locale} p=${round(g.probability)} lead=${round(g.leadTime.p50 / 1000)}ms`).join(', ') ?? ''})`);
+          o.log(`memcached identification: ${harness.seen.tags} tags, ${harness.seen.events} events, ${doc?.signatures.length ?? 0} signatures (${doc?.signatures.map((g) => `${g.tag.name}@${g.tag.locale}->${g.event.name}@${g.event.locale} p=${round(g.probability)} lead=${round(g.leadTime.p50 / 1000)}ms`).join(', ') ?? ''})`);
         }
         o.log(`memcached rep ${rep + 1}/${o.reps} ${label}: score ${metrics.score} ms, incast mean ${metrics.incast.qct.mean} ms, drops/query ${metrics.dropsPerQuery}, stalls ${metrics.stallShare}, bulk ${metrics.bulkMbps} Mbit/s`);
       }

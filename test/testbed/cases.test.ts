@@ -132,7 +132,7 @@ test('smarttags testbed: JSON output, and Ctrl-C removes everything', { skip, ti
   }
 });
 
-test('identification: SDK Tags from the client namespace and switch drop Events teach the engine MG -> qdisc_drop', { skip, timeout: 90_000 }, async () => {
+test('identification then action: SDK Tags and switch drop Events teach the engine MG -> qdisc_drop; the controller paces on it', { skip, timeout: 120_000 }, async () => {
   const o = defaultMemcachedOptions(true);
   o.queries = 60;
   o.largeShare = 0.5;
@@ -156,6 +156,22 @@ test('identification: SDK Tags from the client namespace and switch drop Events 
     assert.equal(sig.event.locale, `sw/${bed.topo.shapedPort('sw', 'c').dev}`);
     // The large MultiGets carry the drops: the extent puts the threshold above every small query's value.
     assert.ok(sig.extent.threshold !== null && sig.extent.threshold > 5 * o.valueBytes, `threshold ${sig.extent.threshold}`);
+
+    // Action phase: MG Tags now have a signature, the client waits for the controller's pacing rules.
+    await new Promise((res) => setTimeout(res, 100));
+    const act = await bed.runMode({ family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: true }, 6, { endpoint: h.socketPath, locale: 'mc-client', wait: true });
+    await h.settle();
+    const large = act.results.filter((q) => q.large).length;
+    const waits = (act.tagger as { waits: Record<string, number> }).waits;
+    assert.ok((waits['decided'] ?? 0) >= large, `waits ${JSON.stringify(waits)}`);
+    const c = h.controller.counters;
+    // One pacing rule per server for each large MultiGet (or its extension), none for the small ones.
+    assert.ok(c.applied + c.coalesced >= large * o.servers, `applied ${c.applied} coalesced ${c.coalesced} for ${large} large queries`);
+    assert.ok(c.skipped > 0, 'small MultiGets are not acted on');
+    assert.equal(c.errors, 0);
+    // Every rule expired and was reverted: the servers' classes are back at their unpaced rate.
+    const cls = execFileSync('tc', ['-n', bed.servers[0]!.ns, 'class', 'show', 'dev', bed.servers[0]!.dev], { encoding: 'utf8' });
+    assert.match(cls, /rate 10Gbit ceil 10Gbit/);
   } finally {
     await bed.close();
   }
