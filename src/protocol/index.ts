@@ -11,3 +11,5 @@ export type { RecordSink } from './record-sink.ts';
 export { RecordWriter, writeRecordFile, RECORD_FORMATS, type RecordFormat, type WriterOptions } from './record-writer.ts';
 export { Topology, TopologyError, relationLabel, DEFAULT_MAX_HOPS, type TopologyDoc, type TopologyNode, type TopologyLink } from './topology.ts';
 export { forEachCandidatePair, countCandidatePairs, candidateBoundProblem, MAX_CANDIDATE_PAIRS, NO_TOPOLOGY_RELATION } from './candidates.ts';
+/** The binary wire format between applications (SDK) and their local driver. */
+export * as wire from './wire.ts';
