@@ -20,7 +20,6 @@ export interface RecordChunk {
 
 /** Records buffered per slice before they are sorted and released (sets the slice length). */
 export const TARGET_RECORDS_PER_SLICE = 200_000;
-const SORT_INDEX_BITS = 21;
 
 export class Scenario {
   readonly options: ResolvedOptions;
@@ -117,37 +116,48 @@ class PendingRecords {
   /** Removes and returns, sorted by time (stable), every record with time < cutoff, shifted by `offset`.
    *  Records of a `merged` series at the same instant become one record with the summed value. */
   release(cutoff: number, offset: number, merged: Uint8Array | null): RecordChunk {
-    const out: number[] = [];
+    const out = new Int32Array(this.n);
+    let count = 0;
     let keep = 0;
     let base = Infinity;
     let top = -Infinity;
     for (let i = 0; i < this.n; i++) {
       const t = this.times[i]!;
       if (t < cutoff) {
-        out.push(i);
+        out[count++] = i;
         if (t < base) base = t;
         if (t > top) top = t;
       }
     }
-    const order = this.sortedOrder(out, base, top);
-    const chunk: RecordChunk = { length: 0, times: new Float64Array(order.length), series: new Int32Array(order.length), values: new Float64Array(order.length) };
-    const atInstant = new Map<number, number>();
+    const order = this.sortedOrder(out.subarray(0, count), base, top);
+    const chunk: RecordChunk = { length: 0, times: new Float64Array(count), series: new Int32Array(count), values: new Float64Array(count) };
     let n = 0;
-    for (let j = 0; j < order.length; j++) {
-      const i = order[j]!;
-      const t = this.times[i]! + offset;
-      const s = this.series[i]!;
-      if (n > 0 && chunk.times[n - 1] !== t) atInstant.clear();
-      const same = merged?.[s] === 1 ? atInstant.get(s) : undefined;
-      if (same !== undefined) {
-        chunk.values[same] += this.values[i]!;
-        continue;
+    if (merged === null) {
+      for (let j = 0; j < count; j++) {
+        const i = order[j]!;
+        chunk.times[j] = this.times[i]! + offset;
+        chunk.series[j] = this.series[i]!;
+        chunk.values[j] = this.values[i]!;
       }
-      if (merged?.[s] === 1) atInstant.set(s, n);
-      chunk.times[n] = t;
-      chunk.series[n] = s;
-      chunk.values[n] = this.values[i]!;
-      n++;
+      n = count;
+    } else {
+      const atInstant = new Map<number, number>();
+      for (let j = 0; j < count; j++) {
+        const i = order[j]!;
+        const t = this.times[i]! + offset;
+        const s = this.series[i]!;
+        if (n > 0 && chunk.times[n - 1] !== t) atInstant.clear();
+        const same = merged[s] === 1 ? atInstant.get(s) : undefined;
+        if (same !== undefined) {
+          chunk.values[same] += this.values[i]!;
+          continue;
+        }
+        if (merged[s] === 1) atInstant.set(s, n);
+        chunk.times[n] = t;
+        chunk.series[n] = s;
+        chunk.values[n] = this.values[i]!;
+        n++;
+      }
     }
     chunk.length = n;
     for (let i = 0; i < this.n; i++) {
@@ -162,15 +172,22 @@ class PendingRecords {
     return chunk;
   }
 
-  /** Indices ordered by (time, index): a native numeric sort of packed keys when they fit in 53 bits. */
-  private sortedOrder(idx: number[], base: number, top: number): ArrayLike<number> {
-    const packable = idx.length < 2 ** SORT_INDEX_BITS && top - base < 2 ** (52 - SORT_INDEX_BITS);
-    if (!packable) return idx.sort((a, b) => this.times[a]! - this.times[b]! || a - b);
-    const keys = new Float64Array(idx.length);
-    for (let j = 0; j < idx.length; j++) keys[j] = (this.times[idx[j]!]! - base) * 2 ** SORT_INDEX_BITS + j;
-    keys.sort();
-    const order = new Int32Array(idx.length);
-    for (let j = 0; j < keys.length; j++) order[j] = idx[keys[j]! % 2 ** SORT_INDEX_BITS]!;
-    return order;
+  /** Indices ordered by (time, index): a stable LSD radix sort of the integer µs offsets from `base` on
+   *  16-bit digits (two passes at most); a comparison sort only if the slice spans 2^32 µs or more. */
+  private sortedOrder(idx: Int32Array, base: number, top: number): ArrayLike<number> {
+    if (!(top - base < 2 ** 32)) return [...idx].sort((a, b) => this.times[a]! - this.times[b]! || a - b);
+    let src: Int32Array = idx;
+    let dst: Int32Array = new Int32Array(idx.length);
+    const count = new Int32Array(0x10001);
+    for (let shift = 0; shift < 32; shift += 16) {
+      if (shift > 0 && top - base < 0x10000) break;
+      count.fill(0);
+      for (let j = 0; j < src.length; j++) count[(((this.times[src[j]!]! - base) >>> shift) & 0xffff) + 1]!++;
+      for (let d = 1; d < count.length; d++) count[d]! += count[d - 1]!;
+      for (let j = 0; j < src.length; j++) dst[count[((this.times[src[j]!]! - base) >>> shift) & 0xffff]!++] = src[j]!;
+      [src, dst] = [dst, src];
+    }
+    return src;
   }
+
 }
