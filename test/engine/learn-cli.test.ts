@@ -39,7 +39,10 @@ test('smarttags learn writes signatures.json with the documented fields; bad lin
       JSON.stringify({ nodes: [{ id: 'h1', kind: 'host' }, { id: 'h2', kind: 'host' }, { id: 'sw1', kind: 'switch' }], links: [{ a: 'h1', b: 'sw1' }, { a: 'h2', b: 'sw1' }], locales: { 'sw1:p1': 'sw1', 'sw1:p2': 'sw1' } }),
     );
     const out = join(dir, 'sig.json');
-    const { stderr } = await run(process.execPath, [bin, 'learn', records, '--topology', topology, '--out', out]);
+    const report = join(dir, 'report.html');
+    const { stderr } = await run(process.execPath, [bin, 'learn', records, '--topology', topology, '--out', out, '--report', report]);
+    const html = await readFile(report, 'utf8');
+    assert.match(html, /rpc_sync/);
     assert.match(stderr, /learned 2 signatures/);
     assert.match(stderr, /\(2 rejected\)/);
     assert.match(stderr, /records\.csv:\d+: field "time"/);
