@@ -69,11 +69,6 @@ export class Rng {
       if (z >= -limit && z <= limit) return z;
     }
   }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('pick from an empty list');
-    return items[Math.floor(this.next() * items.length)]!;
-  }
 }
 
 function splitmix32(x: number): number {
