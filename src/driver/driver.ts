@@ -103,7 +103,13 @@ export class Driver {
     if (this.opts.udpPort !== undefined) this.udpPort = await this.apps.listenUdp(this.opts.udpPort);
     if (this.opts.statsdPort !== undefined) this.statsdPort = await this.statsd.listen(this.opts.statsdPort);
     for (const c of this.collectors) {
-      await c.start((events) => this.ingestEvents(events));
+      const onError = (err: Error) => {
+        // Counted every time; logged the first time and then every 1000th, so a broken 1 ms collector cannot flood the log.
+        if (this.counters.collectorErrors++ % 1000 === 0) this.opts.logger?.warn({ driver: this.id, collector: c.name, err: err.message, errors: this.counters.collectorErrors }, 'collector sample failed');
+      };
+      await c.start((events) => this.ingestEvents(events), onError).catch((err: Error) => {
+        throw new Error(`driver ${this.id}: collector ${c.name} cannot start: ${err.message}`);
+      });
     }
     this.opts.logger?.info({ driver: this.id, socket: this.opts.socketPath, udpPort: this.udpPort, statsdPort: this.statsdPort, collectors: this.collectors.map((c) => c.name) }, 'driver started');
   }

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { SmartRecord } from '../../src/protocol/record.ts';
-import { InterfaceCollector, QdiscCollector, TcpCollector, createCollector, parseProcNetCounters } from '../../src/driver/index.ts';
+import { InProcessBus } from '../../src/bus/in-process.ts';
+import { SUBJECTS, type RecordBatch } from '../../src/bus/messages.ts';
+import { Driver, InterfaceCollector, QdiscCollector, TcpCollector, createCollector, parseProcNetCounters } from '../../src/driver/index.ts';
 
 const hasTools = spawnSync('ip', ['-V']).status === 0 && spawnSync('tc', ['-V']).status === 0;
 const skip = hasTools ? false : 'iproute2 (ip, tc) missing';
@@ -134,6 +136,46 @@ test('qdisc collector reports bfifo drops and backlog at a switch namespace; tcp
     cleanup();
   }
   assert.equal(existsSync(`/run/netns/${NS_A}`), false);
+});
+
+test('a driver forwards collector events to the engine and counts failing samples (a watched device removed)', { skip, timeout: 30_000 }, async () => {
+  const ns = `st-${tag}-d`;
+  const bus = new InProcessBus();
+  const batches: RecordBatch[] = [];
+  bus.subscribe<RecordBatch>(SUBJECTS.records, (b) => batches.push(b));
+  try {
+    const missing = new Driver({ id: 'sw', locales: ['sw'], bus, collectors: [new QdiscCollector({ netns: `${ns}-none` })] });
+    await assert.rejects(missing.start(), new RegExp(`collector qdisc@${ns}-none cannot start: .*${ns}-none`));
+    await missing.stop();
+
+    run(['ip', 'netns', 'add', ns]);
+    created.push(ns);
+    run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+    run(['tc', '-n', ns, 'qdisc', 'add', 'dev', 'lo', 'root', 'bfifo', 'limit', '1']);
+    run(['ip', '-n', ns, 'link', 'add', 'dx0', 'type', 'veth', 'peer', 'name', 'dx1']);
+    run(['tc', '-n', ns, 'qdisc', 'add', 'dev', 'dx0', 'root', 'bfifo', 'limit', '10000']);
+    const driver = new Driver({ id: 'sw', locales: ['sw'], bus, collectors: [new QdiscCollector({ netns: ns, devices: ['lo', 'dx0'], periodMs: 5 })], forwarder: { batchIntervalMs: 5 } });
+    await driver.start();
+    try {
+      // A 1-byte bfifo drops every packet on lo: datagrams sent inside the namespace are qdisc drops.
+      await nodeIn(ns, "const s=require('node:dgram').createSocket('udp4');for(let i=0;i<20;i++)s.send(Buffer.alloc(100),9,'127.0.0.1');setTimeout(()=>s.close(),50);");
+      const events = () => batches.flatMap((b) => b.records).filter((r) => r.kind === 'event' && r.name === 'qdisc_drop');
+      const deadline = Date.now() + 5000;
+      while (events().reduce((s, e) => s + e.value, 0) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(events().reduce((s, e) => s + e.value, 0), 20, 'each dropped datagram reaches the engine as qdisc_drop');
+      assert.ok(events().every((e) => e.locale === `${ns}/lo`));
+      assert.equal(driver.counters.eventsReceived, events().length);
+      assert.equal(driver.counters.collectorErrors, 0);
+      run(['ip', '-n', ns, 'link', 'del', 'dx0']);
+      const until = Date.now() + 5000;
+      while (driver.counters.collectorErrors === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(driver.counters.collectorErrors > 0, 'samples missing a watched device are counted as errors');
+    } finally {
+      await driver.stop();
+    }
+  } finally {
+    cleanup();
+  }
 });
 
 test('collector configuration is validated with the field named', () => {

@@ -4,6 +4,7 @@
 import type { SmartRecord } from '../../protocol/record.ts';
 
 export type EmitEvents = (events: SmartRecord[]) => void;
+export type ReportError = (err: Error) => void;
 
 export interface CollectorCounters {
   samples: number;
@@ -16,7 +17,8 @@ export interface Collector {
   /** Kind and scope, e.g. `qdisc@ns1`. */
   readonly name: string;
   readonly counters: CollectorCounters;
-  start(emit: EmitEvents): Promise<void>;
+  /** Starts sampling; `onError` hears about every failed sample (which is also counted). */
+  start(emit: EmitEvents, onError?: ReportError): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,8 @@ export class SampleLoop {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private current: Promise<void> | null = null;
+  /** Hears about every failed sample. */
+  onError: ReportError = () => undefined;
 
   constructor(
     private readonly periodMs: number,
@@ -64,6 +68,7 @@ export class SampleLoop {
         .catch((err: Error) => {
           this.counters.errors++;
           this.counters.lastError = err.message;
+          this.onError(err);
         })
         .finally(() => {
           this.current = null;

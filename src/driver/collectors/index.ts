@@ -6,7 +6,7 @@ import { InterfaceCollector } from './interface.ts';
 import { QdiscCollector } from './qdisc.ts';
 import { TcpCollector } from './tcp.ts';
 
-export { type Collector, type CollectorCounters, type EmitEvents, SampleLoop } from './collector.ts';
+export { type Collector, type CollectorCounters, type EmitEvents, type ReportError, SampleLoop } from './collector.ts';
 export { QdiscCollector, type QdiscCollectorOptions } from './qdisc.ts';
 export { InterfaceCollector, type InterfaceCollectorOptions } from './interface.ts';
 export { TcpCollector, type TcpCollectorOptions, DEFAULT_TCP_COUNTERS, parseProcNetCounters } from './tcp.ts';

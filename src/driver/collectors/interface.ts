@@ -1,10 +1,11 @@
 // Interface counters collector: one long-lived `ip [-n NS] -s -j -batch -` answering `link show` per sample;
-// per device it emits `if_drop` (new rx+tx drops) and `if_error` (new rx+tx errors).
+// per device it emits `if_drop` (new rx+tx drops) and `if_error` (new rx+tx errors). A watched device that
+// vanished fails the sample.
 
 import type { SmartRecord } from '../../protocol/record.ts';
 import { nowMicros } from '../../sdk/clock.ts';
 import { BatchProcess } from './batch-process.ts';
-import { SampleLoop, checkDevice, checkNetns, newCollectorCounters, type Collector, type EmitEvents } from './collector.ts';
+import { SampleLoop, checkDevice, checkNetns, newCollectorCounters, type Collector, type EmitEvents, type ReportError } from './collector.ts';
 
 export interface InterfaceCollectorOptions {
   netns?: string;
@@ -34,8 +35,9 @@ export class InterfaceCollector implements Collector {
     this.loop = new SampleLoop(opts.periodMs ?? 100, () => this.sample(), this.counters);
   }
 
-  async start(emit: EmitEvents): Promise<void> {
+  async start(emit: EmitEvents, onError?: ReportError): Promise<void> {
     this.emit = emit;
+    if (onError) this.loop.onError = onError;
     await this.sample();
     this.loop.start();
   }
@@ -50,10 +52,12 @@ export class InterfaceCollector implements Collector {
     if (!Array.isArray(out)) throw new Error('ip link show: expected a JSON array');
     const time = nowMicros();
     const events: SmartRecord[] = [];
+    const seen = new Set<string>();
     for (const l of out as Record<string, unknown>[]) {
       const dev = l.ifname;
       const stats = l.stats64 as { rx?: Record<string, unknown>; tx?: Record<string, unknown> } | undefined;
       if (typeof dev !== 'string' || !stats || (this.devices && !this.devices.has(dev))) continue;
+      seen.add(dev);
       const now = { drops: num(stats.rx?.dropped) + num(stats.tx?.dropped), errors: num(stats.rx?.errors) + num(stats.tx?.errors) };
       const before = this.last.get(dev);
       this.last.set(dev, now);
@@ -66,6 +70,8 @@ export class InterfaceCollector implements Collector {
       this.counters.events += events.length;
       this.emit(events);
     }
+    const missing = this.devices ? [...this.devices].filter((d) => !seen.has(d)) : [];
+    if (missing.length) throw new Error(`no interface ${missing.join(', ')} (${this.name})`);
   }
 }
 

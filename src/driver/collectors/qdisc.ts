@@ -1,11 +1,11 @@
 // Qdisc statistics collector: one long-lived `tc [-n NS] -s -j -batch -` answering `qdisc show` per sample;
 // per device (root qdisc) it emits `qdisc_drop` with the new drops, and `backlog` with the queued bytes when the
-// backlog rises over a threshold (re-armed once it falls back under it).
+// backlog rises over a threshold (re-armed once it falls back under it). A watched device that vanished fails the sample.
 
 import type { SmartRecord } from '../../protocol/record.ts';
 import { nowMicros } from '../../sdk/clock.ts';
 import { BatchProcess } from './batch-process.ts';
-import { SampleLoop, checkDevice, checkNetns, newCollectorCounters, type Collector, type EmitEvents } from './collector.ts';
+import { SampleLoop, checkDevice, checkNetns, newCollectorCounters, type Collector, type EmitEvents, type ReportError } from './collector.ts';
 
 export interface QdiscCollectorOptions {
   /** Network namespace to read (tc -n); absent = the host. */
@@ -50,8 +50,9 @@ export class QdiscCollector implements Collector {
     this.loop = new SampleLoop(opts.periodMs ?? 10, () => this.sample(), this.counters);
   }
 
-  async start(emit: EmitEvents): Promise<void> {
+  async start(emit: EmitEvents, onError?: ReportError): Promise<void> {
     this.emit = emit;
+    if (onError) this.loop.onError = onError;
     await this.sample();
     this.loop.start();
   }
@@ -67,9 +68,11 @@ export class QdiscCollector implements Collector {
     if (!Array.isArray(out)) throw new Error('tc qdisc show: expected a JSON array');
     const time = nowMicros();
     const events: SmartRecord[] = [];
+    const seen = new Set<string>();
     for (const q of out as Record<string, unknown>[]) {
       const dev = q.dev;
       if (q.root !== true || typeof dev !== 'string' || (this.devices && !this.devices.has(dev))) continue;
+      seen.add(dev);
       const s: RootStats = { drops: num(q.drops), backlog: num(q.backlog), qlen: num(q.qlen) };
       this.latest.set(dev, s);
       const before = this.lastDrops.get(dev);
@@ -88,6 +91,8 @@ export class QdiscCollector implements Collector {
       this.counters.events += events.length;
       this.emit(events);
     }
+    const missing = this.devices ? [...this.devices].filter((d) => !seen.has(d)) : [];
+    if (missing.length) throw new Error(`no root qdisc on ${missing.join(', ')} (${this.name})`);
   }
 }
 

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import type { SmartRecord } from '../../protocol/record.ts';
 import { nowMicros } from '../../sdk/clock.ts';
-import { SampleLoop, checkNetns, newCollectorCounters, type Collector, type EmitEvents } from './collector.ts';
+import { SampleLoop, checkNetns, newCollectorCounters, type Collector, type EmitEvents, type ReportError } from './collector.ts';
 
 export const DEFAULT_TCP_COUNTERS: Record<string, string> = {
   'TcpExt.TCPTimeouts': 'tcp_timeout',
@@ -60,8 +60,9 @@ export class TcpCollector implements Collector {
     this.loop = new SampleLoop(opts.periodMs ?? 100, () => this.sample(), this.counters);
   }
 
-  async start(emit: EmitEvents): Promise<void> {
+  async start(emit: EmitEvents, onError?: ReportError): Promise<void> {
     this.emit = emit;
+    if (onError) this.loop.onError = onError;
     if (this.ns) await this.parkHelper(this.ns);
     await this.sample();
     this.loop.start();
