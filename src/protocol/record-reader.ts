@@ -52,18 +52,23 @@ export async function readRecordFiles(specs: string[], opts: ReadOptions = {}): 
   const store = opts.store ?? new SeriesStore();
   const problems = new ProblemLog(opts.strict ?? false, opts.maxProblems ?? DEFAULT_KEPT_PROBLEMS, opts.onProblem);
   const parsed = specs.map(parseRecordSpec);
-  const sizes = await Promise.all(parsed.map(async (s) => (s.path === '-' ? 0 : (await stat(s.path)).size)));
-  const totalBytes = sizes.reduce((a, b) => a + b, 0);
+  // sizes of regular files; pipes and standard input count as they are read
+  const sizes = await Promise.all(parsed.map(async (s) => (s.path === '-' ? 0 : ((st) => (st.isFile() ? st.size : 0))(await stat(s.path)))));
+  let totalBytes = sizes.reduce((a, b) => a + b, 0);
   let done = 0;
   let accepted = 0;
   for (let i = 0; i < parsed.length; i++) {
     const feeder = new LineFeeder(store, problems, parsed[i]!, timeUnitExponent(opts.timeUnit ?? 'us'));
-    for await (const chunk of fileChunks(parsed[i]!.path, opts.chunkSize ?? DEFAULT_CHUNK, (n) => opts.onProgress?.(done + n, totalBytes))) {
-      feeder.push(chunk);
-    }
+    let fileBytes = 0;
+    const progress = (n: number) => {
+      totalBytes += Math.max(0, n - Math.max(fileBytes, sizes[i]!));
+      fileBytes = Math.max(fileBytes, n);
+      opts.onProgress?.(done + n, totalBytes);
+    };
+    for await (const chunk of fileChunks(parsed[i]!.path, opts.chunkSize ?? DEFAULT_CHUNK, progress)) feeder.push(chunk);
     feeder.end();
     accepted += feeder.accepted;
-    done += sizes[i]!;
+    done += fileBytes;
   }
   return { store, accepted, rejected: problems.count, problems: problems.kept };
 }

@@ -265,11 +265,13 @@ test('reads from a pipe (no seeking), plain and gzip', async () => {
   for (const content of [Buffer.from(text), gzipSync(text)]) {
     const fifo = join(dir, `pipe-${content.length}`);
     execFileSync('mkfifo', [fifo]);
-    const reading = readRecordFiles([fifo], { chunkSize: 4096, strict: true });
+    let last = [0, 0];
+    const reading = readRecordFiles([fifo], { chunkSize: 4096, strict: true, onProgress: (done, total) => (last = [done, total]) });
     const out = createWriteStream(fifo);
     out.end(content);
     const r = await reading;
     assert.equal(r.accepted, 5000);
+    assert.deepEqual(last, [content.length, content.length]);
     assert.equal(r.store.finish().length, 3);
   }
 });
