@@ -91,6 +91,23 @@ test('malformed and oversized packets are rejected, counted and named; good ones
   }
 });
 
+test('gaps in an app\'s UDP packet sequence are counted as lost in transit', async () => {
+  const bus = new InProcessBus();
+  const driver = new Driver({ id: 'd1', locales: ['h1'], bus, udpPort: 0 });
+  await driver.start();
+  try {
+    const rec = [{ time: 1_000_000, kind: 'tag' as const, name: 'MG', value: 1 }];
+    const s = createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    for (const seq of [7, 8, 11, 12, 20]) await new Promise<void>((r) => s.send(encodeBatch(seq, 'app', rec), driver.udpPort!, '127.0.0.1', () => r()));
+    await until(() => driver.counters.tagsReceived === 5, 3000, 'five packets');
+    assert.equal(driver.counters.packetsLostInTransit, 2 + 7);
+    await new Promise<void>((r) => s.close(() => r()));
+  } finally {
+    await driver.stop();
+  }
+});
+
 test('a flood at 10x the driver capacity keeps memory bounded and counts every loss', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'st-drv-'));
   const socket = join(dir, 'd.sock');

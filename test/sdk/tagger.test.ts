@@ -107,6 +107,38 @@ test('batches arrive at a real driver over the Unix socket, with locale, names, 
   });
 });
 
+test('tag times: a burst may share a clock reading, every new event-loop turn reads the clock again', async () => {
+  await withDriver(async ({ socket, batches }) => {
+    const shared = createTagger({ endpoint: socket, locale: 'reuse' });
+    const exact = createTagger({ endpoint: socket, locale: 'exact', clockReuse: 0 });
+    try {
+      await until(() => shared.connected && exact.connected, 3000, 'connections');
+      const busy = (ms: number) => {
+        const end = performance.now() + ms;
+        while (performance.now() < end);
+      };
+      for (const t of [shared, exact]) {
+        t.tag('A');
+        busy(3); // the same synchronous run
+        t.tag('B');
+      }
+      await new Promise((r) => setTimeout(r, 5)); // a new turn
+      shared.tag('C');
+      shared.flush();
+      exact.flush();
+      const rec = () => batches.flatMap((b) => b.records);
+      await until(() => rec().length === 5, 3000, 'five tags');
+      const at = (locale: string, name: string) => rec().find((r) => r.locale === locale && r.name === name)!.time;
+      assert.equal(at('reuse', 'B'), at('reuse', 'A'), 'a reused reading within one synchronous run');
+      assert.ok(at('exact', 'B') - at('exact', 'A') >= 2900, 'clockReuse 0 reads the clock for every tag');
+      assert.ok(at('reuse', 'C') - at('reuse', 'B') >= 4000, 'the next turn reads the clock again');
+    } finally {
+      await shared.close();
+      await exact.close();
+    }
+  });
+});
+
 test('UDP loopback transport delivers batches, and hints reach the app', async () => {
   await withDriver(async ({ bus, driver, batches }) => {
     const t = createTagger({ endpoint: `udp://127.0.0.1:${driver.udpPort}`, locale: 'app-u' });
