@@ -15,10 +15,6 @@ export class ByteKeyTable {
   private poolUsed = 0;
   private count = 0;
 
-  get size(): number {
-    return this.count;
-  }
-
   /** The id stored for bytes buf[start, end) with hash `hash`, or -1. */
   lookup(buf: Uint8Array, start: number, end: number, hash: number): number {
     const len = end - start;

@@ -5,7 +5,7 @@ export * from './record.ts';
 export * from './series-store.ts';
 export * from './time-unit.ts';
 export * from './problems.ts';
-export { parseRecordSpec, formatRecordSpec, detectRecordFormat, type RecordFileSpec, type RecordFileFormat } from './record-format.ts';
+export { parseRecordSpec, detectRecordFormat, type RecordFileSpec, type RecordFileFormat } from './record-format.ts';
 export { readRecordFiles, iterateRecordFiles, readRecordsFromBuffer, MAX_LINE_BYTES, type ReadOptions, type ReadResult, type BufferReadOptions } from './record-reader.ts';
 export type { RecordSink } from './record-sink.ts';
 export { RecordWriter, writeRecordFile, RECORD_FORMATS, type RecordFormat, type WriterOptions } from './record-writer.ts';

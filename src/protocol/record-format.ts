@@ -29,11 +29,6 @@ export function parseRecordSpec(spec: string): RecordFileSpec {
   return { path: m[2]!, kind: m[1] as Kind };
 }
 
-/** The spec as written on a command line (inverse of parseRecordSpec). */
-export function formatRecordSpec(s: RecordFileSpec): string {
-  return s.kind ? `${s.kind}:${s.path}` : s.path;
-}
-
 /**
  * Format of a file from its first non-blank line `line` (number `lineNo`, byte-order mark removed) and the
  * kind its spec gave. Throws a RecordFormatError saying what to do when the format cannot be determined.

@@ -9,7 +9,7 @@ import { readRecordFiles, readRecordsFromBuffer, iterateRecordFiles, MAX_LINE_BY
 import { parseRecordSpec } from '../../src/protocol/record-format.ts';
 import { formatProblem, RecordFormatError, RecordInputError } from '../../src/protocol/problems.ts';
 import { parseTimeText } from '../../src/protocol/number-text.ts';
-import { timeUnitExponent, type TimeUnit } from '../../src/protocol/time-unit.ts';
+import { parseTimeUnit, timeUnitExponent, type TimeUnit } from '../../src/protocol/time-unit.ts';
 import type { Series } from '../../src/protocol/series-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'smarttags-reader-test-'));
@@ -63,6 +63,8 @@ test('time units: decimals round half up to whole microseconds, ns beyond 2^53 d
     ['ns', '1500', 2],
     ['ns', '1499.9', 1],
   ];
+  assert.equal(parseTimeUnit('ms'), 'ms');
+  assert.throws(() => parseTimeUnit('sec'), /time unit must be one of s, ms, us, ns, got "sec"/);
   for (const [unit, text, us] of cases) {
     const r = readRecordsFromBuffer(`${text},h1,MG,1\n`, { kind: 'tag', timeUnit: unit, strict: true });
     assert.deepEqual([...r.store.finish()[0]!.times], [us], `${text} ${unit}`);
