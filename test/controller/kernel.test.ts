@@ -55,7 +55,7 @@ function request(bus: InProcessBus, name: string, locale: string, value: number,
   return bus.request<ActionRequest, ActionReply>(SUBJECTS.action, { driver: 'd1', tag: tag(name, locale, value), signatures: sigs }, 5000);
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -65,7 +65,7 @@ async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promi
 
 test('pace: htb rate = bottleneck / fan-out, coalesced, changed, restored at expiry; root removed at shutdown', { skip }, async () => {
   const ns = makeNetns(created);
-  const { bus, c } = controller([{ name: 'incast', match: { tag: 'MG' }, action: 'pace', targets: [{ netns: ns, dev: 'v0' }], derive: { bottleneckBps: 100e6 }, expiration: { fixedUs: 600_000 } }]);
+  const { bus, c } = controller([{ name: 'incast', match: { tag: 'MG' }, action: 'pace', targets: [{ netns: ns, dev: 'v0' }], derive: { bottleneckBps: 100e6 }, expiration: { fixedUs: 1_500_000 } }]);
   await c.start();
   try {
     assert.equal(rootQdisc(ns, 'v0'), 'noqueue');
@@ -114,7 +114,7 @@ test('reroute: ip rule and table route present while the rule lives, exactly tho
   const ns = makeNetns(created);
   sh('ip', ['-n', ns, 'route', 'add', '10.99.0.0/16', 'via', '10.77.0.3', 'table', '102']);
   const { bus, c } = controller([
-    { name: 'rr', match: { tag: 'rpc_sync' }, action: 'reroute', targets: [{ netns: ns, table: 101, priority: 1200, to: '10.88.0.0/16', dst: '10.88.0.0/16', via: '10.77.0.2' }], expiration: { fixedUs: 500_000 } },
+    { name: 'rr', match: { tag: 'rpc_sync' }, action: 'reroute', targets: [{ netns: ns, table: 101, priority: 1200, to: '10.88.0.0/16', dst: '10.88.0.0/16', via: '10.77.0.2' }], expiration: { fixedUs: 1_500_000 } },
     { name: 'busy-table', match: { tag: 'rpc_sync' }, action: 'reroute', targets: [{ netns: ns, table: 102, priority: 1300, fwmark: 7, dst: '10.99.0.0/16', via: '10.77.0.2' }] },
   ]);
   await c.start();
