@@ -39,6 +39,15 @@ export function formatScore(s: Score): string {
     'reliability (exact-locale signatures; true probability 0 for false discoveries):',
     table([['predicted', 'signatures', 'mean predicted', 'mean true'], ...s.calibration.reliability.map((r) => [`[${r.lo.toFixed(1)}, ${r.hi.toFixed(1)}${r.hi >= 1 ? ']' : ')'}`, String(r.signatures), num(r.meanPredicted, 3), num(r.meanTrue, 3)])]),
   ];
+  if (s.matched.length > 0) {
+    lines.push('', 'true positives (exact locales):');
+    lines.push(
+      table([
+        ['app', 'tag -> event', 'probability', 'truth', 'lead time p50', 'truth'],
+        ...s.matched.map((m) => [m.app, `${m.tag.name}@${m.tag.locale} -> ${m.event.name}@${m.event.locale}`, m.probability.toFixed(3), m.truthProbability.toFixed(3), formatDuration(m.leadTimeP50), formatDuration(m.truthLeadTimeP50)]),
+      ]),
+    );
+  }
   if (s.falseDiscoveries > 0) {
     lines.push('', `false discoveries by reason: ${Object.entries(s.falseDiscoveryReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     for (const f of s.falseDiscoveryList.slice(0, 20)) lines.push(`  ${f.tag.name}@${f.tag.locale} -> ${f.event.name}@${f.event.locale}  p=${f.probability.toFixed(3)}  (${f.reason})`);

@@ -37,6 +37,8 @@ export interface Score {
   falseDiscoveryReasons: Record<string, number>;
   falseDiscoveryList: FalseDiscovery[];
   missed: { app: string; tag: TruthEndpoint; event: TruthEndpoint; probability: number }[];
+  /** Exact-locale true positives side by side with their truth. */
+  matched: { app: string; tag: TruthEndpoint; event: TruthEndpoint; probability: number; truthProbability: number; leadTimeP50: number; truthLeadTimeP50: number }[];
   leadTime: { scored: number; medianRelativeError: number | null; maxRelativeError: number | null };
   /** meanAbsError = mean |predicted - true| over exact matches; bias = mean (predicted - true). */
   calibration: { scored: number; meanAbsError: number | null; bias: number | null; reliability: ReliabilityRow[] };
@@ -110,6 +112,7 @@ export function scoreSignatures(doc: SignaturesDoc, truth: TruthDoc): Score {
     falseDiscoveryReasons: reasons,
     falseDiscoveryList: fds,
     missed: pairs.filter((p) => !recalled.has(p)).map((p) => ({ app: p.app, tag: p.tag, event: p.event, probability: p.probability })),
+    matched: matched.map((m) => ({ app: m.pair.app, tag: m.pair.tag, event: m.pair.event, probability: m.sig.probability, truthProbability: m.pair.probability, leadTimeP50: m.sig.leadTime?.p50, truthLeadTimeP50: m.pair.leadTime.p50 })),
     leadTime: { scored: leadErrors.length, medianRelativeError: median(leadErrors), maxRelativeError: leadErrors.length ? Math.max(...leadErrors) : null },
     calibration: { scored: probErrors.length, meanAbsError: probErrors.length ? mean(probErrors) : null, bias: probDiffs.length ? mean(probDiffs) : null, reliability },
     extent: { sizeSlopeScored: slopeErrors.length, sizeSlopeMedianRelativeError: median(slopeErrors), thresholdScored: thresholdErrors.length, thresholdMedianAbsError: median(thresholdErrors) },
