@@ -113,9 +113,8 @@ export async function startSystem(config: SystemConfig, opts: StartOptions = {})
           locales: d.locales,
           bus,
           socketPath: d.socket,
-          // The config's 0 means off; the Driver's 0 means any free port.
-          udpPort: d.udpPort > 0 ? d.udpPort : undefined,
-          statsdPort: d.statsdPort > 0 ? d.statsdPort : undefined,
+          udpPort: d.udpPort,
+          statsdPort: d.statsdPort,
           collectors: d.collectors.map((c) => createCollector(c.kind, c.options, { namespace: d.namespace })),
           forwarder: { maxRecordsPerSecond: d.maxRecordsPerSecond, maxQueuedRecords: d.maxQueuedRecords },
           logger: logger.child({ component: 'driver', driver: d.id }),
@@ -159,9 +158,8 @@ export async function startSystem(config: SystemConfig, opts: StartOptions = {})
           id: d.id,
           locales: config.drivers[i]!.locales,
           socket: config.drivers[i]!.socket,
-          // The config's 0 means off; the Driver's 0 means any free port.
-          udpPort: d.udpPort > 0 ? d.udpPort : undefined,
-          statsdPort: d.statsdPort > 0 ? d.statsdPort : undefined,
+          udpPort: d.udpPort,
+          statsdPort: d.statsdPort,
           apps: d.appCount,
           counters: d.counters,
         })),
