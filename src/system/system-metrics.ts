@@ -3,6 +3,7 @@
 
 import type { Controller } from '../controller/index.ts';
 import type { Driver } from '../driver/driver.ts';
+import type { NatsBus } from '../bus/nats.ts';
 import type { EngineService } from '../engine/service.ts';
 import type { SystemMetrics } from './metrics.ts';
 
@@ -65,4 +66,15 @@ export function registerControllerMetrics(m: SystemMetrics, controller: Controll
   m.counter('smarttags_controller_bad_requests_total', 'Action requests refused as malformed', [], one(() => c.badRequests));
   m.counter('smarttags_controller_hints_total', 'Application hints sent', [], one(() => c.hints));
   m.counter('smarttags_controller_errors_total', 'Actuator errors', [], one(() => c.errors));
+}
+
+export function registerNatsMetrics(m: SystemMetrics, bus: NatsBus): void {
+  const c = bus.counters;
+  const one = (value: () => number) => () => [{ labels: {}, value: value() }];
+  m.counter('smarttags_bus_published_total', 'Messages published on the NATS bus', [], one(() => c.published));
+  m.counter('smarttags_bus_acked_total', 'Durable publications acknowledged by JetStream', [], one(() => c.acked));
+  m.counter('smarttags_bus_retries_total', 'Durable publications retried', [], one(() => c.retries));
+  m.counter('smarttags_bus_dropped_total', 'Durable publications dropped (too many waiting for acks)', [], one(() => c.dropped));
+  m.counter('smarttags_bus_bad_messages_total', 'Bus messages that were not valid JSON', [], one(() => c.badMessages));
+  m.gauge('smarttags_bus_pending_publishes', 'Durable publications waiting for a JetStream ack', [], one(() => bus.pendingPublishes));
 }

@@ -16,7 +16,7 @@ import type { SystemConfig } from './config.ts';
 import { startHttp, type HttpEndpoint } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SystemMetrics } from './metrics.ts';
-import { registerControllerMetrics, registerDriverMetrics, registerEngineMetrics } from './system-metrics.ts';
+import { registerControllerMetrics, registerDriverMetrics, registerEngineMetrics, registerNatsMetrics } from './system-metrics.ts';
 
 export type Role = 'engine' | 'controller' | 'drivers';
 export const ROLES: readonly Role[] = ['engine', 'controller', 'drivers'];
@@ -77,6 +77,7 @@ export async function startSystem(config: SystemConfig, opts: StartOptions = {})
     const bus = await openBus(config);
     undo.push({ what: 'bus', run: () => bus.close() });
     const metrics = new SystemMetrics();
+    if (bus instanceof NatsBus) registerNatsMetrics(metrics, bus);
 
     let store: DuckdbStore | null = null;
     let engine: EngineService | null = null;
