@@ -4,12 +4,12 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { topologyRelations } from '../../engine/candidates.ts';
-import { availableParallelism } from 'node:os';
 import type { Progress } from '../../engine/learn.ts';
 import { learnSignaturesParallel } from '../../engine/learn-parallel.ts';
 import { DEFAULT_PARAMS, type LearnParams } from '../../engine/params.ts';
 import { countCandidatePairs, candidateBoundProblem } from '../../protocol/candidates.ts';
 import { readRecordFiles } from '../../protocol/record-reader.ts';
+import type { Series, SeriesKey } from '../../protocol/series-store.ts';
 import { isDuckdbSpec, readDuckdbRecords } from '../../store/duckdb-reader.ts';
 import { formatProblem } from '../../protocol/problems.ts';
 import { DEFAULT_MAX_HOPS, Topology } from '../../protocol/topology.ts';
@@ -33,7 +33,8 @@ const HELP = `usage: smarttags learn RECORDS... [--topology T] [--out signatures
   --horizon US         longest lag considered, µs (default ${DEFAULT_PARAMS.horizon})
   --min-hits N         fewest tags followed by the event for a signature (default ${DEFAULT_PARAMS.minHits})
   --slices N           time slices of the statistics passes (merged exactly; default 1)
-  --threads N          threads for the screen (default: 2 from 1M records on when 2+ cores, else 1)
+  --threads N          threads for the group screen (default 1; 2 uses a worker thread over shared memory,
+                       same result, about 6 bytes more per record)
   --force              learn even when the candidate count exceeds the safety bound`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -78,23 +79,15 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
 
   const topology = v.topology ? await Topology.load(v.topology) : null;
-  // A DuckDB store of `smarttags up` (x.duckdb or duckdb:PATH) is read by the store's reader, other specs as record files.
-  const read = await readRecordFiles(args.positionals.filter((p) => !isDuckdbSpec(p)), {
-    onProgress: tty ? (done, total) => say(`\rreading ${((100 * done) / Math.max(1, total)).toFixed(0)}%   `) : undefined,
+  const { series, rejected } = await loadSeries(args.positionals, tty, (keys) => {
+    const pairs = params.allPairs ? keys.length * keys.length : countCandidatePairs(keys, topology, maxHops);
+    const bound = candidateBoundProblem(pairs, topology !== null);
+    if (bound && !v.force) throw new Error(`${bound} (or pass --force)`);
   });
-  for (const spec of args.positionals.filter(isDuckdbSpec)) await readDuckdbRecords(spec, {}, read.store);
-  if (tty) say('\r');
-  for (const p of read.problems) say(`smarttags learn: skipped ${formatProblem(p)}\n`);
-  if (read.rejected > read.problems.length) say(`smarttags learn: skipped ${read.rejected} malformed lines in all\n`);
   const readMs = performance.now() - started;
-  const store = read.store;
-  const pairs = params.allPairs ? store.keys.length * store.keys.length : countCandidatePairs(store.keys, topology, maxHops);
-  const bound = candidateBoundProblem(pairs, topology !== null);
-  if (bound && !v.force) throw new Error(`${bound} (or pass --force)`);
-  const series = store.finish();
 
   const progress: Progress | undefined = tty ? (phase, done, total) => say(`\r${phase} ${done}/${total}          `) : undefined;
-  const threads = numberOption('threads', v.threads, store.size >= 1_000_000 ? Math.min(2, availableParallelism()) : 1);
+  const threads = numberOption('threads', v.threads, 1);
   if (!(Number.isSafeInteger(threads) && threads >= 1 && threads <= 64)) throw new UsageError(`--threads: must be an integer in [1, 64], got ${v.threads}`);
   const res = await learnSignaturesParallel(series, topology ? topologyRelations(topology, maxHops) : null, params, progress, threads);
   if (tty) say('\r');
@@ -107,11 +100,29 @@ export async function run(argv: string[]): Promise<number> {
   }
   const s = res.stats;
   say(
-    `learned ${s.signatures} signatures from ${s.records} records (${read.rejected} rejected), ${s.candidates} candidates, ` +
+    `learned ${s.signatures} signatures from ${s.records} records (${rejected} rejected), ${s.candidates} candidates, ` +
       `${s.scanned} scanned, ${s.significant} significant; read ${(readMs / 1000).toFixed(2)}s, learn ${(s.millis.total / 1000).toFixed(2)}s` +
       `${out === '-' ? '' : `; wrote ${out}`}${v.report ? `, ${v.report}` : ''}\n`,
   );
   return 0;
+}
+
+/**
+ * Reads the inputs into per-series arrays. The store is dropped on return so that its growable buffers
+ * can be collected before learning (memory per record). `check` sees the series keys before finishing.
+ */
+async function loadSeries(specs: string[], tty: boolean, check: (keys: readonly SeriesKey[]) => void): Promise<{ series: Series[]; rejected: number }> {
+  const say = (s: string) => process.stderr.write(s);
+  // A DuckDB store of `smarttags up` (x.duckdb or duckdb:PATH) is read by the store's reader, other specs as record files.
+  const read = await readRecordFiles(specs.filter((p) => !isDuckdbSpec(p)), {
+    onProgress: tty ? (done, total) => say(`\rreading ${((100 * done) / Math.max(1, total)).toFixed(0)}%   `) : undefined,
+  });
+  for (const spec of specs.filter(isDuckdbSpec)) await readDuckdbRecords(spec, {}, read.store);
+  if (tty) say('\r');
+  for (const p of read.problems) say(`smarttags learn: skipped ${formatProblem(p)}\n`);
+  if (read.rejected > read.problems.length) say(`smarttags learn: skipped ${read.rejected} malformed lines in all\n`);
+  check(read.store.keys);
+  return { series: read.store.finish(), rejected: read.rejected };
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {
