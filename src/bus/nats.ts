@@ -44,7 +44,7 @@ export interface NatsBusCounters {
   acked: number;
   /** Durable publications retried after an error or timeout. */
   retries: number;
-  /** Durable publications dropped because too many waited for acks. */
+  /** Publications dropped: durable ones because too many waited for acks, core ones on a closed connection. */
   dropped: number;
   delivered: number;
   handlerErrors: number;
@@ -128,7 +128,12 @@ export class NatsBus implements Bus {
     const data = JSON.stringify(msg);
     this.counters.published++;
     if (!this.durable.has(subject)) {
-      this.nc.publish(subject, data);
+      try {
+        this.nc.publish(subject, data);
+      } catch {
+        // The connection is closed or draining: a core publication is lost, and counted.
+        this.counters.dropped++;
+      }
       return;
     }
     if (this.outbox.length >= this.maxPending) {

@@ -38,6 +38,7 @@ export interface AppListenerHandlers {
 }
 
 const MAX_UDP_SOURCES = 4096;
+const MAX_APP_CONNECTIONS = 1024;
 /** Bytes queued towards a slow app beyond which replies and hints to it are dropped. */
 const MAX_APP_BACKLOG = 1 << 20;
 
@@ -64,6 +65,8 @@ export class AppListener {
   async listenUnix(path: string): Promise<void> {
     await removeStaleSocket(path);
     const server = createServer((s) => this.onConnection(s));
+    // Each connection holds at most one partial frame (< 64 KB); bounding connections bounds that memory.
+    server.maxConnections = MAX_APP_CONNECTIONS;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
