@@ -1,7 +1,7 @@
 // Columnar, append-only storage of records grouped by series (kind, name, locale): what readers fill and
-// the learner reads. Appends go to a sequential log (20 bytes per record, fast whatever the number of series);
-// finish() distributes the log into one time-sorted pair of Float64Arrays per series (16 bytes per record),
-// so memory peaks near 36 bytes per record.
+// the learner reads. Appends go to a sequential log, fast whatever the number of series and compact (12 bytes
+// per record while times stay within ±35 minutes of their chunk's first and values are int32, else up to 20);
+// finish() distributes it into one time-sorted pair of Float64Arrays per series (16 bytes per record).
 
 import type { Kind, SmartRecord } from './record.ts';
 
@@ -23,18 +23,51 @@ export function seriesKeyString(k: SeriesKey): string {
   return `${k.kind}\u0000${k.name}\u0000${k.locale}`;
 }
 
+/** One chunk of the append log: times as int32 offsets from `base` or as doubles; values as int32 or doubles. */
+class LogChunk {
+  readonly ids: Int32Array;
+  timeOffsets: Int32Array | null;
+  times: Float64Array | null = null;
+  valueInts: Int32Array | null;
+  values: Float64Array | null = null;
+  n = 0;
+
+  constructor(
+    size: number,
+    readonly base: number,
+  ) {
+    this.ids = new Int32Array(size);
+    this.timeOffsets = new Int32Array(size);
+    this.valueInts = new Int32Array(size);
+  }
+
+  /** Switches the times to doubles (a time did not fit as an int32 offset). */
+  widenTimes(): Float64Array {
+    const t = new Float64Array(this.ids.length);
+    const offsets = this.timeOffsets!;
+    for (let i = 0; i < this.n; i++) t[i] = this.base + offsets[i]!;
+    this.timeOffsets = null;
+    this.times = t;
+    return t;
+  }
+
+  /** Switches the values to doubles (a value was not an int32). */
+  widenValues(): Float64Array {
+    const v = new Float64Array(this.ids.length);
+    const ints = this.valueInts!;
+    for (let i = 0; i < this.n; i++) v[i] = ints[i]!;
+    this.valueInts = null;
+    this.values = v;
+    return v;
+  }
+}
+
 export class SeriesStore {
   readonly keys: SeriesKey[] = [];
   private readonly index = new Map<string, number>();
-  /** Full log chunks of records appended since the last finish(). */
-  private logIds: Int32Array[] = [];
-  private logTimes: Float64Array[] = [];
-  private logValues: Float64Array[] = [];
-  /** The log chunk being filled. */
-  private ids = new Int32Array(0);
-  private times = new Float64Array(0);
-  private values = new Float64Array(0);
-  private used = 0;
+  /** Log chunks of records appended since the last finish(); the last one is being filled. */
+  private log: LogChunk[] = [];
+  private current: LogChunk | null = null;
   /** Per series: the arrays of the last finish() (the store's content before the log), or null. */
   private doneTimes: (Float64Array<ArrayBuffer> | null)[] = [];
   private doneValues: (Float64Array<ArrayBuffer> | null)[] = [];
@@ -63,12 +96,18 @@ export class SeriesStore {
 
   append(id: number, time: number, value: number): void {
     if (!(id >= 0 && id < this.keys.length)) throw new RangeError(`unknown series id ${id}`);
-    let n = this.used;
-    if (n === this.ids.length) n = this.nextLogChunk();
-    this.ids[n] = id;
-    this.times[n] = time;
-    this.values[n] = value;
-    this.used = n + 1;
+    let c = this.current;
+    if (c === null || c.n === c.ids.length) c = this.nextLogChunk(time);
+    const n = c.n;
+    c.ids[n] = id;
+    const offsets = c.timeOffsets;
+    const offset = time - c.base;
+    if (offsets !== null && (offset | 0) === offset) offsets[n] = offset;
+    else (c.times ?? c.widenTimes())[n] = time;
+    const ints = c.valueInts;
+    if (ints !== null && (value | 0) === value && (value !== 0 || 1 / value > 0)) ints[n] = value;
+    else (c.values ?? c.widenValues())[n] = value;
+    c.n = n + 1;
     this.total++;
   }
 
@@ -83,7 +122,7 @@ export class SeriesStore {
    */
   finish(): Series[] {
     const S = this.keys.length;
-    const chunks = this.logChunks();
+    const chunks = this.log;
     const fill = new Float64Array(S);
     const counts = new Float64Array(S);
     for (let id = 0; id < S; id++) {
@@ -107,16 +146,18 @@ export class SeriesStore {
       outTimes.push(t);
       outValues.push(v);
     }
-    for (const { n, ids, times, values } of chunks) {
+    for (const c of chunks) {
+      const { n, ids, base, timeOffsets, times, valueInts, values } = c;
       for (let i = 0; i < n; i++) {
         const id = ids[i]!;
         const p = fill[id]!;
-        outTimes[id]![p] = times[i]!;
-        outValues[id]![p] = values[i]!;
+        outTimes[id]![p] = timeOffsets !== null ? base + timeOffsets[i]! : times![i]!;
+        outValues[id]![p] = valueInts !== null ? valueInts[i]! : values![i]!;
         fill[id] = p + 1;
       }
     }
-    this.resetLog();
+    this.log = [];
+    this.current = null;
     const out: Series[] = [];
     for (let id = 0; id < S; id++) {
       let times = outTimes[id]!;
@@ -130,35 +171,13 @@ export class SeriesStore {
     return out;
   }
 
-  /** Retires the full log chunk and starts the next (1 Ki records, doubling up to 64 Ki). */
-  private nextLogChunk(): number {
-    if (this.used > 0) {
-      this.logIds.push(this.ids);
-      this.logTimes.push(this.times);
-      this.logValues.push(this.values);
-    }
-    const size = Math.min(MAX_LOG_CHUNK, Math.max(FIRST_LOG_CHUNK, this.ids.length * 2));
-    this.ids = new Int32Array(size);
-    this.times = new Float64Array(size);
-    this.values = new Float64Array(size);
-    this.used = 0;
-    return 0;
-  }
-
-  private logChunks(): { n: number; ids: Int32Array; times: Float64Array; values: Float64Array }[] {
-    const out = this.logIds.map((ids, i) => ({ n: ids.length, ids, times: this.logTimes[i]!, values: this.logValues[i]! }));
-    if (this.used > 0) out.push({ n: this.used, ids: this.ids, times: this.times, values: this.values });
-    return out;
-  }
-
-  private resetLog(): void {
-    this.logIds = [];
-    this.logTimes = [];
-    this.logValues = [];
-    this.ids = new Int32Array(0);
-    this.times = new Float64Array(0);
-    this.values = new Float64Array(0);
-    this.used = 0;
+  /** Starts the next log chunk (1 Ki records, doubling up to 64 Ki), its time offsets counted from `time`. */
+  private nextLogChunk(time: number): LogChunk {
+    const size = Math.min(MAX_LOG_CHUNK, Math.max(FIRST_LOG_CHUNK, (this.current?.ids.length ?? 0) * 2));
+    const c = new LogChunk(size, Number.isSafeInteger(time) ? time : 0);
+    this.log.push(c);
+    this.current = c;
+    return c;
   }
 }
 

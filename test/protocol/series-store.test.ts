@@ -82,3 +82,28 @@ test('series store: unknown ids are refused; a later finish reports arrays trans
   structuredClone(series!.times.buffer, { transfer: [series!.times.buffer as ArrayBuffer] });
   assert.throws(() => s.finish(), /series 0: the arrays of an earlier finish\(\) were transferred/);
 });
+
+test('series store keeps every time and value exactly, whether or not they fit the compact int32 log', () => {
+  const s = new SeriesStore();
+  const a = s.seriesId('tag', 'A', 'h1');
+  const b = s.seriesId('event', 'B', 'h1');
+  const base = 1_764_000_000_000_000;
+  // chunk 1 (1024 records): compact until a far time and a fractional value force doubles midway
+  const expectA: [number, number][] = [];
+  const expectB: [number, number][] = [];
+  for (let i = 0; i < 3000; i++) {
+    const far = i === 700 ? 3e9 : i === 2500 ? -5e9 : 0;
+    const time = base + i * 1000 + far;
+    const value = i === 800 ? 0.5 : i === 900 ? -0 : i === 950 ? 2 ** 31 : i === 960 ? -(2 ** 31) : i % 7;
+    const id = i % 3 === 0 ? b : a;
+    s.append(id, time, value);
+    (id === a ? expectA : expectB).push([time, value]);
+  }
+  s.append(a, 12.25, 1); // a fractional time
+  expectA.push([12.25, 1]);
+  const byTime = (x: [number, number], y: [number, number]) => x[0] - y[0];
+  const [A, B] = s.finish();
+  assert.deepEqual([...A!.times].map((t, i) => [t, A!.values[i]]), expectA.sort(byTime));
+  assert.deepEqual([...B!.times].map((t, i) => [t, B!.values[i]]), expectB.sort(byTime));
+  assert.ok(Object.is(B!.values[[...B!.times].indexOf(base + 900 * 1000)], -0));
+});
