@@ -72,7 +72,7 @@ export class SystemMetrics {
   }
 }
 
-/** Parses Prometheus text exposition into `name{labels}` -> value (for tests and `smarttags status`). */
+/** Parses Prometheus text exposition into `name{labels}` -> value (for tests and scripts reading /metrics). */
 export function parsePrometheusText(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../src/system/config.ts';
 import { createLogger } from '../../src/system/logger.ts';
 import { startSystem } from '../../src/system/system.ts';
@@ -14,7 +15,23 @@ let left = 400;
 for (let i = 0; i < 400; i++) s.send(Buffer.alloc(1200, 120), 9, '10.77.0.9', () => { if (--left === 0) s.close(); });
 `;
 
-test('a driver whose collectors run in a network namespace reports its qdisc drops to the engine', { skip: haveIproute() ? false : 'ip/tc (Debian package iproute2) are not installed', timeout: 30_000 }, async () => {
+const SDK = fileURLToPath(new URL('../../src/sdk/index.ts', import.meta.url));
+
+/** An app inside the namespace: 50 tags through the SDK to the driver's Unix socket (a path in the shared filesystem). */
+function appScript(socket: string): string {
+  return `import { createTagger } from ${JSON.stringify(SDK)};
+const t = createTagger({ locale: 'nsapp', endpoint: ${JSON.stringify(socket)} });
+const deadline = Date.now() + 10000;
+while (!t.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+for (let i = 0; i < 50; i++) t.tag('req', i);
+// The SDK's handles are unref'd (it never holds an app open), so keep this script alive while close() flushes.
+const keepAlive = setInterval(() => undefined, 1000);
+await t.close();
+clearInterval(keepAlive);
+if (t.stats.sent !== 50) throw new Error('sent ' + t.stats.sent);`;
+}
+
+test('a driver whose collectors run in a network namespace reports its qdisc drops to the engine; an app in the namespace reaches it through the Unix socket', { skip: haveIproute() ? false : 'ip/tc (Debian package iproute2) are not installed', timeout: 30_000 }, async () => {
   const tmp = tempDir('st-nsdrv-');
   const namespaces: string[] = [];
   try {
@@ -52,6 +69,17 @@ http: { port: 0 }
       const locales = await sys.store!.query(`SELECT DISTINCT locale FROM records WHERE name = 'qdisc_drop'`);
       assert.deepEqual(locales, [{ locale: `${ns}/v0` }]);
       await waitFor('all drops reported', async () => Number((await sys.store!.query(`SELECT sum(value) AS d FROM records WHERE name = 'qdisc_drop'`))[0]!.d) === tcDrops());
+      try {
+        execFileSync('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', '--input-type=module', '-e', appScript(tmp.path('sw.sock'))], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          encoding: 'utf8',
+          cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        });
+      } catch (err) {
+        assert.fail(`the app in the namespace failed (exit ${(err as { status?: number }).status}): ${(err as { stderr?: string }).stderr}`);
+      }
+      await waitFor('the app tags at the engine', () => sys.engine!.stats.tags === 50);
+      assert.deepEqual(await sys.store!.query(`SELECT DISTINCT locale, name FROM records WHERE kind = 'tag'`), [{ locale: 'nsapp', name: 'req' }]);
       const m = await scrape(sys.http!.url);
       assert.ok(m('smarttags_events_received_total', { component: 'engine' }) >= 1);
     } finally {
