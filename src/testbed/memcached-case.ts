@@ -77,8 +77,8 @@ export interface ModeSpec {
   param: number | null;
   client: ClientMode;
   pacingMbit: number | null;
-  /** SmartTags action phase: Tags through tagAndWait, the controller acts on the learned signature. */
-  smarttags?: boolean;
+  /** SmartTags action phase: Tags through tagAndWait, the controller acts on the learned signature with this action. */
+  smarttags?: 'pace' | 'stagger';
 }
 
 export interface ModeMetrics {
@@ -125,7 +125,8 @@ export function memcachedModes(o: MemcachedCaseOptions): ModeSpec[] {
     ...o.sweeps.window.map((w) => ({ family: 'window', param: w, client: { kind: 'window', outstanding: w } as ClientMode, pacingMbit: null })),
     ...o.sweeps.pacingFactor.map((f) => ({ family: 'pacing', param: round(fair * f), client: { kind: 'none' } as ClientMode, pacingMbit: round(fair * f) })),
     ...o.sweeps.reactiveHoldMs.map((h) => ({ family: 'reactive', param: h, client: { kind: 'reactive', rateMbit: fair, holdMs: h } as ClientMode, pacingMbit: null })),
-    { family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: true },
+    { family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'pace' },
+    { family: 'smarttags-stagger', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'stagger' },
   ];
 }
 
@@ -164,7 +165,7 @@ export class MemcachedBed {
       eventPorts: [{ ns: port.ns, devices: [port.dev], locale: (dev) => `sw/${dev}` }],
       samplePeriodMs: 2,
       learn: SMARTTAGS_LEARN,
-      controller: { maxActionsPerSec: 10_000, policies: [this.pacingPolicy()] },
+      controller: this.controllerSection('pace'),
     });
     await this.harness.start();
     return this.harness;
@@ -201,6 +202,34 @@ export class MemcachedBed {
       expiration: { marginUs: this.o.smarttagsHoldMs * 1000 },
       minEventProbability: 0.5,
     };
+  }
+
+  /**
+   * The alternative policy: an application hint telling the client to stagger its per-server requests by
+   * one slot (a server's share of a large response at the port rate, bytesPerResponder = largest response
+   * per server the operator sizes for).
+   */
+  staggerPolicy(): Record<string, unknown> {
+    return {
+      name: 'incast-stagger',
+      match: { event: 'qdisc_drop', maxQValue: 0.05, minLift: 2 },
+      action: 'hint',
+      targets: [{ locale: '$tag' }],
+      params: { kind: 'stagger' },
+      derive: { bottleneckBps: this.o.rateMbit * 1e6, responders: this.o.servers, bytesPerResponder: this.o.largeKeysPerServer * this.o.valueBytes },
+      minEventProbability: 0.5,
+    };
+  }
+
+  /**
+   * The controller section of a SmartTags action mode: pace every server at rate/N, or stagger the requests
+   * by one slot and pace every server at the port rate (so a lone response's slow start queues at its
+   * sender, not in the switch buffer).
+   */
+  controllerSection(action: 'pace' | 'stagger'): Record<string, unknown> {
+    if (action === 'pace') return { maxActionsPerSec: 10_000, policies: [this.pacingPolicy()] };
+    const atPortRate = { ...this.pacingPolicy(), name: 'sender-port-rate', params: { rate: this.o.rateMbit * 1e6 } };
+    return { maxActionsPerSec: 10_000, policies: [this.staggerPolicy(), atPortRate] };
   }
 
   /** Runs one configuration once; returns its per-query results and bulk goodputs. */
@@ -285,11 +314,12 @@ export async function runMemcachedCase(o: MemcachedCaseOptions): Promise<Memcach
         // The first no-action run carries Tags: SmartTags' identification phase (Tags change nothing before a
         // signature exists). The smarttags runs wait on each MG Tag until the controller's rules are in place.
         const identify = m.family === 'none' && rep === 0;
+        if (m.smarttags) await harness.useController(bed.controllerSection(m.smarttags));
         const { results, bulk, tagger } = await bed.runMode(m, o.seed + rep, identify ? tagging : m.smarttags ? { ...tagging, wait: true } : undefined);
         if (m.smarttags) {
           await harness.settle();
           const c = harness.controller.counters;
-          o.log(`memcached smarttags rep ${rep + 1}: tag waits ${JSON.stringify(tagger?.waits ?? {})}, controller applied ${c.applied} coalesced ${c.coalesced} skipped ${c.skipped} refused ${c.refused} errors ${c.errors}`);
+          o.log(`memcached ${label} rep ${rep + 1}: tag waits ${JSON.stringify(tagger?.waits ?? {})}, controller applied ${c.applied} coalesced ${c.coalesced} hints ${c.hints} skipped ${c.skipped} refused ${c.refused} errors ${c.errors}`);
         }
         const metrics = modeMetrics(results, bulk);
         if (m.family === 'none') baseRtts = baseRtts.concat(results.filter((r) => r.fanout === 1 && !r.large).map((r) => r.qctMs));

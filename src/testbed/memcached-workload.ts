@@ -41,7 +41,8 @@ export interface WorkloadConfig {
   switchDev: string;
   switchQueue: string;
   mode: ClientMode;
-  /** SmartTags instrumentation: Tags through the SDK to the driver at `endpoint`; `wait` uses tagAndWait on MG. */
+  /** SmartTags instrumentation: Tags through the SDK to the driver at `endpoint`; `wait` uses tagAndWait on MG
+   *  and follows a `stagger` hint in the controller's reply. */
   tagging?: { endpoint: string; locale: string; wait: boolean };
 }
 
@@ -88,7 +89,8 @@ export function planQueries(cfg: Pick<WorkloadConfig, 'seed' | 'queries' | 'larg
 
 /** Hooks for instrumentation (SmartTags Tags): called when a MultiGet is issued and when replies start. */
 export interface WorkloadHooks {
-  onIssue?(q: PlannedQuery, predictedBytes: number): void | Promise<void>;
+  /** May return a stagger: per-server request i is then issued i * staggerMs after the first. */
+  onIssue?(q: PlannedQuery, predictedBytes: number): void | { staggerMs: number } | Promise<void | { staggerMs: number }>;
   onFirstResponse?(q: PlannedQuery): void;
 }
 
@@ -114,12 +116,14 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
     const results: QueryResult[] = [];
     for (const [index, q] of plan.entries()) {
       await sleep(uniform(rng, cfg.thinkMs[0], cfg.thinkMs[1]));
-      const delays = q.parts.map(() => (cfg.mode.kind === 'jitter' ? uniform(rng, 0, cfg.mode.maxMs) : 0));
+      const jitter = q.parts.map(() => (cfg.mode.kind === 'jitter' ? uniform(rng, 0, cfg.mode.maxMs) : 0));
       const dropsBefore = await qdiscDrops(switchTc, cfg.switchDev, cfg.switchQueue);
       const predicted = q.parts.reduce((a, p) => a + p.keys.length, 0) * cfg.valueBytes;
       const startMs = Date.now();
       const t0 = performance.now();
-      await hooks.onIssue?.(q, predicted);
+      const advice = await hooks.onIssue?.(q, predicted);
+      const stagger = advice && advice.staggerMs > 0 ? advice.staggerMs : 0;
+      const delays = jitter.map((j, i) => j + i * stagger);
       let firstByte = Infinity;
       const fetch = async (i: number) => {
         const part = q.parts[i]!;

@@ -4,7 +4,15 @@
 import { barChart, cdfChart, htmlTable, lineChart, type ReportSection } from '../report/index.ts';
 import type { DmlReport } from './dml-case.ts';
 import type { MemcachedReport } from './memcached-case.ts';
-import { mean } from './stats.ts';
+import { mean, round } from './stats.ts';
+import type { SignaturesDoc } from '../engine/signature.ts';
+
+/** One line on what the identification phase learned. */
+function identificationText(i: { tags: number; events: number; signatures: SignaturesDoc | null }): string {
+  const sigs = i.signatures?.signatures ?? [];
+  const list = sigs.map((g) => `${g.tag.name}@${g.tag.locale} -> ${g.event.name}@${g.event.locale} (probability ${round(g.probability)}, lift ${round(g.lift)}, lead p50 ${round(g.leadTime.p50 / 1000)} ms, window ${round(g.window.start / 1000)}-${round(g.window.end / 1000)} ms, extent threshold ${g.extent.threshold ?? 'none'})`);
+  return `Identification (first no-action run): ${i.tags} Tags and ${i.events} switch Events reached the engine; learned ${sigs.length ? list.join('; ') : 'no signature, so the SmartTags modes took no action'}.`;
+}
 
 export function memcachedSection(r: MemcachedReport): ReportSection {
   const names = Object.keys(r.modes);
@@ -39,6 +47,7 @@ export function memcachedSection(r: MemcachedReport): ReportSection {
     text: [
       `Line-rate bound of an incast query: ${r.bound.incastQctMs} ms (${r.params.servers} servers x ${r.params.largeKeysPerServer} keys x ${r.params.valueBytes} B at ${r.bound.rateMbit} Mbit/s plus the smallest single-key RTT ${r.bound.baseRttMs} ms).`,
       `Each baseline is its best swept configuration by score (mean QCT over the whole mix); medians over ${r.params.reps} repetition(s) of ${r.params.queries} queries; run took ${r.seconds} s.`,
+      identificationText(r.identification),
     ],
     html: table + '<h3>Hindsight sweep</h3>' + sweepTable,
     figures: [
@@ -63,7 +72,7 @@ export function dmlSection(r: DmlReport): ReportSection {
   const cdf = cdfChart(labels.filter((l) => r.samples[l]).map((l) => ({ name: l, values: r.samples[l]! })), { title: 'Iteration time distribution per mode (first repetition)', x: { label: 'iteration time (ms)' } });
   return {
     title: 'Testbed: parameter-server training (paper 4.2)',
-    text: [`${r.params.workers} workers, ${r.params.gradBytes} B gradients, ${r.params.computeMs} ms compute, two ${r.params.rateMbit} Mbit/s paths with ${r.params.bufferBytes} B buffers, ${r.params.backgroundMbit} Mbit/s background on path 2; ${r.params.iterations} iterations x ${r.params.reps} repetition(s); run took ${r.seconds} s.`],
+    text: [identificationText(r.identification), `${r.params.workers} workers, ${r.params.gradBytes} B gradients, ${r.params.computeMs} ms compute, two ${r.params.rateMbit} Mbit/s paths with ${r.params.bufferBytes} B buffers, ${r.params.backgroundMbit} Mbit/s background on path 2; ${r.params.iterations} iterations x ${r.params.reps} repetition(s); run took ${r.seconds} s.`],
     html: table,
     figures: [{ svg: cdf, caption: 'CDF of iteration times.' }],
   };

@@ -32,7 +32,7 @@ export class SmartTagsHarness {
   readonly switchDrivers: Driver[];
   readonly socketPath: string;
   readonly journalPath: string;
-  readonly controller: Controller;
+  controller: Controller;
   /** Records seen on the bus (what the engine learned from), counted by kind. */
   readonly seen = { tags: 0, events: 0 };
   private readonly unsub: () => void;
@@ -63,6 +63,14 @@ export class SmartTagsHarness {
     await this.engine.start();
     await this.hostDriver.start();
     for (const d of this.switchDrivers) await d.start();
+  }
+
+  /** Replaces the controller by one with another `controller:` section (the old one reverts its rules first). */
+  async useController(section: Record<string, unknown>): Promise<void> {
+    await this.settle();
+    await this.controller.close();
+    this.controller = createController(this.bus, parseControllerConfig({ ...section, journal: this.journalPath }));
+    await this.controller.start();
   }
 
   /** Waits until every rule the controller installed has expired and been reverted. */

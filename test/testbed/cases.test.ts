@@ -159,7 +159,7 @@ test('identification then action: SDK Tags and switch drop Events teach the engi
 
     // Action phase: MG Tags now have a signature, the client waits for the controller's pacing rules.
     await new Promise((res) => setTimeout(res, 100));
-    const act = await bed.runMode({ family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: true }, 6, { endpoint: h.socketPath, locale: 'mc-client', wait: true });
+    const act = await bed.runMode({ family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'pace' }, 6, { endpoint: h.socketPath, locale: 'mc-client', wait: true });
     await h.settle();
     const large = act.results.filter((q) => q.large).length;
     const waits = (act.tagger as { waits: Record<string, number> }).waits;

@@ -14,7 +14,8 @@ export const summary = 'run the MemCached incast or parameter-server case on Lin
 const HELP = `usage: smarttags testbed memcached|dml [--quick] [--json FILE] [--report FILE] [--queries N] [--iterations N] [--reps N] [--seed N]
 
 Builds the case's topology from network namespaces (unique per-run prefix, removed on exit, Ctrl-C and
-failure), runs no action and each hindsight-swept baseline, and prints one line per mode.
+failure), runs no action (its first run carries Tags: identification), each hindsight-swept baseline and
+the SmartTags action modes, and prints one line per mode.
 Needs root and the Debian packages iproute2, memcached, iperf3.
 
   --quick          fewer queries/iterations, one repetition, short sweeps (both cases within 10 minutes)
@@ -75,7 +76,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.report) {
     const section = result.case === 'memcached' ? memcachedSection(result) : dmlSection(result);
-    await writeReport({ version: SIGNATURES_VERSION, params: {}, signatures: [] }, values.report, { title: `SmartTags testbed: ${which}`, sections: [section], generatedAt: new Date().toISOString() });
+    // The signatures learned in the identification phase head the report (lag histograms against random
+    // sampling: the paper's Figure 3), followed by the case's tables and figures.
+    const learned = result.identification.signatures ?? { version: SIGNATURES_VERSION, params: {}, signatures: [] };
+    await writeReport(learned, values.report, { title: `SmartTags testbed: ${which}`, source: 'identification phase (first no-action run)', sections: [{ ...section, placement: 'after-ranking' }], generatedAt: new Date().toISOString() });
     process.stdout.write(`wrote ${values.report}\n`);
   }
   return 0;
