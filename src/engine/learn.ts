@@ -102,6 +102,33 @@ export function groupScreenPass(ctx: PassContext, groups: readonly ScreenGroup[]
   return out;
 }
 
+/** Merges ascending arrays into one ascending array in shared memory (pairwise, O(n log k)). */
+export function mergeSorted(parts: Float64Array[]): Float64Array {
+  let runs = parts;
+  while (runs.length > 1) {
+    const next: Float64Array[] = [];
+    for (let r = 0; r < runs.length; r += 2) next.push(r + 1 < runs.length ? mergeTwo(runs[r]!, runs[r + 1]!, runs.length <= 2) : runs[r]!);
+    runs = next;
+  }
+  const only = runs[0] ?? new Float64Array(0);
+  if (only.buffer instanceof SharedArrayBuffer) return only;
+  const out = new Float64Array(new SharedArrayBuffer(only.byteLength));
+  out.set(only);
+  return out;
+}
+
+function mergeTwo(a: Float64Array, b: Float64Array, shared: boolean): Float64Array {
+  const n = a.length + b.length;
+  const out = shared ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n);
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < a.length && j < b.length) out[o++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[o++] = a[i++]!;
+  while (j < b.length) out[o++] = b[j++]!;
+  return out;
+}
+
 /** Every how many tags of a series the screen looks at: about params.screenTags per series. */
 function screenStride(ctx: PassContext, tagTimes: Float64Array): number {
   return Math.max(1, Math.ceil(tagTimes.length / ctx.params.screenTags));
@@ -115,14 +142,7 @@ export function mergedEventSeries(ctx: PassContext, groups: readonly ScreenGroup
     const key = g.events.join(',');
     let m = cache.get(key);
     if (!m) {
-      const parts = g.events.map((e) => ctx.series[e]!.times);
-      m = new Float64Array(new SharedArrayBuffer(8 * parts.reduce((n, a) => n + a.length, 0)));
-      let o = 0;
-      for (const a of parts) {
-        m.set(a, o);
-        o += a.length;
-      }
-      m.sort();
+      m = mergeSorted(g.events.map((e) => ctx.series[e]!.times));
       cache.set(key, m);
     }
     return m;
@@ -268,10 +288,20 @@ export function* learnPipeline(
   const summaries = plans.map((plan, k) => summarise(plan, windows[k]!, K));
   // Attribution among all significant candidates decides who is explained away; a second fit among the
   // survivors only gives them the credit the explained-away tags had borrowed.
-  const first = attribute(ctx, plans, summaries, p, (c) => significant(c), progress);
-  const survivesAt = new Set(plans.map((plan, k) => (significant(plan.candidate) && first[k]! >= p.minCredit ? plan.candidate.index : -1)));
-  const second = attribute(ctx, plans, summaries, p, (c) => survivesAt.has(c.index), progress);
-  const credit = plans.map((plan, k) => (survivesAt.has(plan.candidate.index) ? second[k]! : first[k]!));
+  // Only event series where some tag was explained away are fitted again.
+  const firstFit = attribute(ctx, plans, summaries, p, (c) => significant(c), null, progress);
+  const first = creditShares(plans, summaries, firstFit, significant);
+  const firstOf = new Map(plans.map((plan, k) => [plan.candidate.index, first[k]!]));
+  const survives = (c: Candidate) => significant(c) && (firstOf.get(c.index) ?? 0) >= p.minCredit;
+  const refit = new Set<number>();
+  plans.forEach((plan, k) => {
+    if (significant(plan.candidate) && first[k]! < p.minCredit) for (const m of plan.candidate.members) refit.add(m.event);
+  });
+  const secondFit = refit.size ? attribute(ctx, plans, summaries, p, survives, refit, progress) : new Map<number, FitEntry[]>();
+  for (const [ev, entries] of secondFit) firstFit.set(ev, entries);
+  for (const [ev, entries] of firstFit) if (refit.has(ev) && !secondFit.has(ev)) firstFit.set(ev, entries.filter((e) => survives(plans[e.plan]!.candidate)));
+  const second = creditShares(plans, summaries, firstFit, survives);
+  const credit = plans.map((plan, k) => (survives(plan.candidate) ? second[k]! : first[k]!));
   const t4 = performance.now();
 
   const signatures: Signature[] = [];
@@ -403,42 +433,55 @@ function summarise(plan: WindowPlan, v: Float64Array, K: number): PlanSummary {
   };
 }
 
+/** Events credited to a plan's member by the fit of one event series. */
+interface FitEntry {
+  plan: number;
+  credited: number;
+}
+
+/** A plan's credit share: events credited to its members over its excess events; 1 when not attributed. */
+function creditShares(plans: readonly WindowPlan[], sums: readonly PlanSummary[], fits: Map<number, FitEntry[]>, attributed: (c: Candidate) => boolean): number[] {
+  const credited = plans.map(() => 0);
+  for (const entries of fits.values()) for (const e of entries) credited[e.plan]! += e.credited;
+  return plans.map((plan, k) => {
+    if (!attributed(plan.candidate)) return 1;
+    const ex = sums[k]!.excessPairs;
+    return ex > 0 ? Math.min(1, credited[k]! / ex) : 0;
+  });
+}
+
 /**
- * Credit share per plan: an EM fit per event series over every (tag series, event series) member of the
- * significant plans (pooled plans contribute each member with the pooled window and kernel); a plan's
- * credit is the events credited to its members over its excess events. 1 for plans not significant.
+ * EM fits per event series over every (tag series, event series) member of the plans `include` accepts
+ * (pooled plans contribute each member with the pooled window and kernel); only the event series in
+ * `only` when given. Returns the credited events per member, by event series.
  */
 function attribute(
   ctx: PassContext,
   plans: readonly WindowPlan[],
   sums: readonly PlanSummary[],
   p: LearnParams,
-  significant: (c: Candidate) => boolean,
+  include: (c: Candidate) => boolean,
+  only: Set<number> | null,
   progress?: Progress,
-): number[] {
-  const credit = plans.map(() => 1);
-  const credited = plans.map(() => 0);
+): Map<number, FitEntry[]> {
   const groups = new Map<number, { plan: number; input: AttributionInput }[]>();
   plans.forEach((plan, k) => {
-    if (!significant(plan.candidate)) return;
+    if (!include(plan.candidate)) return;
     const density = kernelFromExcess(plan.fine, sums[k]!.excess);
     for (const m of plan.candidate.members) {
+      if (only && !only.has(m.event)) continue;
       const entry = { plan: k, input: { tag: m.tag, event: m.event, start: plan.start, end: plan.end, edges: plan.fine, density } };
       const g = groups.get(m.event);
       if (g) g.push(entry);
       else groups.set(m.event, [entry]);
     }
   });
+  const out = new Map<number, FitEntry[]>();
   let done = 0;
-  for (const [, entries] of groups) {
+  for (const [ev, entries] of groups) {
     const res = attributeEventSeries(ctx.series, entries.map((e) => e.input), p.backgroundBucket, p.emIterations);
-    entries.forEach((e, x) => (credited[e.plan]! += res[x]!.credited));
+    out.set(ev, entries.map((e, x) => ({ plan: e.plan, credited: res[x]!.credited })));
     progress?.('attribution', ++done, groups.size);
   }
-  plans.forEach((plan, k) => {
-    if (!significant(plan.candidate)) return;
-    const ex = sums[k]!.excessPairs;
-    credit[k] = ex > 0 ? Math.min(1, credited[k]! / ex) : 0;
-  });
-  return credit;
+  return out;
 }
