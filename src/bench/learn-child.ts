@@ -39,6 +39,14 @@ export interface OursChildReport {
   candidates: number;
   signatures: number;
   peakRssBytes: number | null;
+  /** User + system CPU time of the measured work (all threads), ms: less noisy than wall time on a shared machine. */
+  cpuMs: number;
+}
+
+/** CPU ms (user + system, all threads) since `from`. */
+function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1000;
 }
 
 async function runOurs(o: OursChildOptions): Promise<OursChildReport> {
@@ -46,6 +54,7 @@ async function runOurs(o: OursChildOptions): Promise<OursChildReport> {
   const { readRecordFiles } = await import('../protocol/record-reader.ts');
   const { learnSignatures } = await import('../engine/learn.ts');
   const { topologyRelations } = await import('../engine/candidates.ts');
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const topology = await Topology.load(o.topology);
   const t1 = performance.now();
@@ -60,6 +69,7 @@ async function runOurs(o: OursChildOptions): Promise<OursChildReport> {
   const rssLearn = memoryFigures().rssBytes;
   writeFileSync(o.out, JSON.stringify(result.doc));
   const t5 = performance.now();
+  const cpuMs = cpuMsSince(cpu0);
   return {
     mode: 'ours',
     totalMs: t5 - t0,
@@ -72,13 +82,15 @@ async function runOurs(o: OursChildOptions): Promise<OursChildReport> {
     candidates: result.stats.candidates,
     signatures: result.doc.signatures.length,
     peakRssBytes: memoryFigures().peakRssBytes,
+    cpuMs,
   };
 }
 
 async function runDuckdb(o: DuckdbChildOptions) {
   const { duckdbWindowedMethod } = await import('./duckdb-window.ts');
+  const cpu0 = process.cpuUsage();
   const r = await duckdbWindowedMethod({ records: o.records, topology: o.topology, td: o.td, maxHops: o.maxHops, tempDir: o.tempDir, memoryLimit: o.memoryLimit, spillLimit: o.spillLimit });
-  return { mode: 'duckdb' as const, ...r, peakRssBytes: memoryFigures().peakRssBytes };
+  return { mode: 'duckdb' as const, ...r, peakRssBytes: memoryFigures().peakRssBytes, cpuMs: cpuMsSince(cpu0) };
 }
 
 async function runBaseline(mode: 'ours-baseline' | 'duckdb-baseline') {

@@ -53,7 +53,7 @@ export interface LearnBenchResult {
   /** The fastest run; peakRssBytes is the largest peak over all runs. */
   ours: OursChildReport & { wallMs: number; baselineRssBytes: number | null; bytesPerRecord: number | null; runsMs: number[] };
   duckdb:
-    | (DuckdbWindowResult & { status: 'done'; wallMs: number; peakRssBytes: number | null; baselineRssBytes: number | null; bytesPerRecord: number | null })
+    | (DuckdbWindowResult & { status: 'done'; wallMs: number; cpuMs: number; peakRssBytes: number | null; baselineRssBytes: number | null; bytesPerRecord: number | null })
     | { status: 'timeout'; wallMs: number; timeoutMs: number }
     | { status: 'failed'; wallMs: number; error: string };
   /** DuckDB time / ours (a lower bound when DuckDB timed out; null when it failed). */
@@ -109,7 +109,7 @@ type DuckdbOutcome = LearnBenchResult['duckdb'];
 async function runDuckdb(options: DuckdbChildOptions, timeoutMs: number): Promise<DuckdbOutcome> {
   const started = performance.now();
   try {
-    const r = await runBenchChild<DuckdbWindowResult & { peakRssBytes: number | null }>('duckdb', options, timeoutMs);
+    const r = await runBenchChild<DuckdbWindowResult & { peakRssBytes: number | null; cpuMs: number }>('duckdb', options, timeoutMs);
     if (!r.report) return { status: 'timeout', wallMs: r.wallMs, timeoutMs };
     return { ...r.report, status: 'done', wallMs: r.wallMs, baselineRssBytes: null, bytesPerRecord: null };
   } catch (err) {
@@ -191,14 +191,14 @@ export function formatLearnBench(r: LearnBenchResult): string {
     `records ${r.records.toLocaleString('en-US')}, ${o.series} series, ${o.candidates.toLocaleString('en-US')} candidate pairs (max ${r.maxHops} hops), ${r.machine.cpus} cpus, node ${r.machine.node}`,
     `ours    ${s(o.totalMs)}${o.runsMs.length > 1 ? ` (fastest of ${o.runsMs.map((m) => s(m)).join(', ')})` : ''}  (topology ${s(o.phases.topologyMs)}, read CSV ${s(o.phases.readMs)}, finish ${s(o.phases.finishMs)}, learn ${s(o.phases.learnMs)}, write ${s(o.phases.writeMs)})`,
     `        learn phases: ${Object.entries(o.learnPhases).map(([k, v]) => `${k} ${s(v)}`).join(', ')}`,
-    `        peak RSS ${mib(o.peakRssBytes)} - idle ${mib(o.baselineRssBytes)} = ${o.bytesPerRecord === null ? 'n/a' : o.bytesPerRecord.toFixed(1)} bytes/record; ${o.signatures} signatures`,
+    `        CPU ${s(o.cpuMs)} (user + system); peak RSS ${mib(o.peakRssBytes)} - idle ${mib(o.baselineRssBytes)} = ${o.bytesPerRecord === null ? 'n/a' : o.bytesPerRecord.toFixed(1)} bytes/record; ${o.signatures} signatures`,
   ];
   const d = r.duckdb;
   if (d.status === 'timeout') lines.push(`duckdb  did not finish within ${s(d.timeoutMs)}`);
   else if (d.status === 'failed') lines.push(`duckdb  failed after ${s(d.wallMs)}: ${d.error}`);
   else {
     lines.push(`duckdb  ${s(d.totalMs)}  (read_csv ${s(d.loadMs)}, related pairs ${s(d.pairsMs)}, ASOF query ${s(d.queryMs)}); ${d.probes.toLocaleString('en-US')} probes, ${d.candidates.toLocaleString('en-US')} pairs, td ${r.td} µs`);
-    lines.push(`        peak RSS ${mib(d.peakRssBytes)} - idle ${mib(d.baselineRssBytes)} = ${d.bytesPerRecord === null ? 'n/a' : d.bytesPerRecord.toFixed(1)} bytes/record`);
+    lines.push(`        CPU ${s(d.cpuMs)}; peak RSS ${mib(d.peakRssBytes)} - idle ${mib(d.baselineRssBytes)} = ${d.bytesPerRecord === null ? 'n/a' : d.bytesPerRecord.toFixed(1)} bytes/record`);
   }
   lines.push(`speedup ${r.speedup === null ? 'n/a' : `${r.speedupIsLowerBound ? '>= ' : ''}${r.speedup.toFixed(1)}x`} (target >= ${TARGETS.speedup}x: ${ok(r.targets.speedup)}); ours <= ${TARGETS.seconds} s: ${ok(r.targets.seconds)}; <= ${TARGETS.bytesPerRecord} B/record: ${ok(r.targets.bytesPerRecord)}`);
   return lines.join('\n');

@@ -33,6 +33,7 @@ test('bench learn measures both sides on the same file and reuses a kept scenari
     const phases = r.ours.phases;
     assert.ok(Math.abs(phases.topologyMs + phases.readMs + phases.finishMs + phases.learnMs + phases.writeMs - r.ours.totalMs) < 1);
     assert.ok(r.ours.wallMs > r.ours.totalMs, 'process wall time includes start-up');
+    assert.ok(r.ours.cpuMs > 0 && r.duckdb.cpuMs > 0);
     assert.ok(r.ours.peakRssBytes! > r.ours.baselineRssBytes!, 'learning uses memory beyond the idle child');
     assert.equal(r.ours.bytesPerRecord, (r.ours.peakRssBytes! - r.ours.baselineRssBytes!) / r.ours.records);
     assert.equal(r.speedup, r.duckdb.totalMs / r.ours.totalMs);
