@@ -8,6 +8,8 @@ import { identifierProblem } from '../protocol/record.ts';
 import { DEFAULT_SOCKET_PATH } from '../sdk/endpoint.ts';
 import { CollectorConfigError, createCollector } from '../driver/collectors/index.ts';
 import { parseControllerConfig, PolicyError, type ControllerConfig } from '../controller/index.ts';
+import { DEFAULT_PARAMS, resolveParams } from '../engine/params.ts';
+import { Topology } from '../protocol/topology.ts';
 import { Fields, YamlSource, type ConfigError } from './yaml-fields.ts';
 
 export type { ConfigError };
@@ -106,6 +108,22 @@ export function defaultConfig(): SystemConfig {
   return parseConfig('{}', '(embedded default)');
 }
 
+/** The learner's parameters (src/engine/params.ts) plus `maxHops` of the topology relation, checked now. */
+function learnParams(f: Fields): Record<string, unknown> {
+  const known = new Set([...Object.keys(DEFAULT_PARAMS), 'maxHops']);
+  const raw = f.plain();
+  for (const k of Object.keys(raw)) if (!known.has(k)) throw f.src.error([...f.path, k], `unknown learning parameter (known: ${[...known].join(', ')})`, true);
+  const { maxHops, ...params } = raw;
+  if (maxHops !== undefined && !(Number.isSafeInteger(maxHops) && (maxHops as number) >= 0)) throw f.src.error([...f.path, 'maxHops'], `must be a non-negative integer, got ${JSON.stringify(maxHops)}`);
+  try {
+    resolveParams(params);
+  } catch (err) {
+    const m = /^params\.(\w+): (.*)$/s.exec((err as Error).message);
+    throw m ? f.src.error([...f.path, m[1]!], m[2]!) : f.src.error(f.path, (err as Error).message);
+  }
+  return raw;
+}
+
 /** Without a `collectors` list a driver watches its host or namespace: qdisc drops/backlog and TCP counters every 100 ms. */
 function defaultCollectors(src: YamlSource, d: Fields): Fields[] {
   d.raw('collectors');
@@ -141,9 +159,16 @@ export function parseConfig(text: string, file: string): SystemConfig {
     windowMs: engF.num('windowSec', 600, { min: 1, max: 30 * 86_400 }) * 1000,
     windowRecords: engF.num('windowRecords', 2_000_000, { min: 100, max: 200_000_000, integer: true }),
     minRecords: engF.num('minRecords', 100, { min: 1, integer: true }),
-    learn: engF.sub('learn').plain(),
+    learn: learnParams(engF.sub('learn')),
     topology: engF.optStr('topology'),
   };
+  if (engine.topology) {
+    try {
+      Topology.parse(readFileSync(engine.topology, 'utf8'), engine.topology);
+    } catch (err) {
+      throw src.error(['engine', 'topology'], (err as Error).message);
+    }
+  }
   engF.done();
 
   let controller: ControllerConfig;

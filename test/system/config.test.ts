@@ -33,7 +33,7 @@ test('a full config is read with units converted', () => {
       'engine:',
       '  learnIntervalSec: 0.5',
       '  windowSec: 60',
-      '  learn: { minSupport: 3 }',
+      '  learn: { minHits: 3, maxHops: 3 }',
       'controller: { dryRun: true }',
       'drivers:',
       '  - id: h1',
@@ -50,7 +50,7 @@ test('a full config is read with units converted', () => {
   assert.deepEqual(c.bus, { kind: 'nats', servers: ['nats://127.0.0.1:4333'], ackWaitMs: 5000 });
   assert.equal(c.engine.learnIntervalMs, 500);
   assert.equal(c.engine.windowMs, 60_000);
-  assert.deepEqual(c.engine.learn, { minSupport: 3 });
+  assert.deepEqual(c.engine.learn, { minHits: 3, maxHops: 3 });
   assert.equal(c.controller.dryRun, true);
   assert.deepEqual(c.controller.policies, []);
   assert.equal(c.drivers[0]!.namespace, 'st-ns1');
@@ -96,6 +96,19 @@ test('config errors name the file, line, column and field', () => {
   e = errorOf('controller:\n  policies:\n    - action: hint\n      match: { tag: MG, minProb: 0.5 }\n');
   assert.equal(e.line, 4);
   assert.equal(e.field, 'controller.policies[0].match.minProb');
+
+  e = errorOf('engine:\n  learn:\n    fdr: 3\n');
+  assert.equal(e.line, 3);
+  assert.equal(e.field, 'engine.learn.fdr');
+  assert.match(e.message, /must be in \(0, 1\), got 3/);
+
+  e = errorOf('engine:\n  learn: { fdrr: 0.1 }\n');
+  assert.equal(e.field, 'engine.learn.fdrr');
+  assert.match(e.message, /unknown learning parameter/);
+
+  e = errorOf('engine:\n  topology: /nonexistent/topo.json\n');
+  assert.equal(e.line, 2);
+  assert.equal(e.field, 'engine.topology');
 
   e = errorOf('store:\n  path: x\n   bad: indent\n');
   assert.match(e.message, /YAML syntax/);
