@@ -79,7 +79,8 @@ async function latency(): Promise<LatencyResult> {
     // e.g. "decided/applied" (a kernel rule in place), "decided/hint", or "timeout".
     const key = r.status === 'decided' ? `decided/${r.reply.rules.map((x) => x.status).join('+') || (r.reply.hints.length ? 'hint' : 'nothing')}` : r.status;
     statuses[key] = (statuses[key] ?? 0) + 1;
-    if (r.status === 'decided') waitedUs.push(r.waitedUs);
+    // Only round trips that ended with the action in place (a rule applied or a hint decided) are timed.
+    if (r.status === 'decided' && (r.reply.rules.some((x) => x.status === 'applied') || r.reply.hints.length > 0)) waitedUs.push(r.waitedUs);
     await new Promise((res) => setTimeout(res, 1));
   }
   return { waitedUs, statuses };
