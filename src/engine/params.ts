@@ -55,7 +55,7 @@ export const DEFAULT_PARAMS: LearnParams = {
   screenZ: 4,
   screenGroup: 32,
   screenGroupRate: 4,
-  screenTags: 3000,
+  screenTags: 1500,
   minHits: 5,
   minCredit: 0.5,
   backgroundBucket: 1_000_000,
