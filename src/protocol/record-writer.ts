@@ -61,9 +61,11 @@ export class RecordWriter {
     if (this.format === 'csv4' && !opts.kind) throw new Error('the csv4 format needs the kind of its records');
     this.unitExponent = timeUnitExponent(opts.timeUnit ?? 'us');
     this.kindBytes = this.format === 'jsonl' ? { tag: Buffer.from('"tag"'), event: Buffer.from('"event"') } : { tag: Buffer.from('tag'), event: Buffer.from('event') };
+    // the first error of the gzip stage or the destination ends the writer: waiters wake, close() rejects
     const fail = (err: Error) => {
       this.error ??= err;
       this.sink.emit('drain');
+      out.destroy();
     };
     if (opts.gzip) {
       const gz = createGzip({ level: opts.gzip === true ? 6 : opts.gzip });

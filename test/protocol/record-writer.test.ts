@@ -122,3 +122,15 @@ test('a failing destination surfaces its error on close', async () => {
   w.write({ time: 1, locale: 'h1', kind: 'tag', name: 'MG', value: 1 });
   await assert.rejects(w.close(), /ENOENT/);
 });
+
+test('an error while waiting for drain wakes the writer and close() reports it', { timeout: 10_000 }, async () => {
+  const stuck = new Writable({ highWaterMark: 16, write: () => {} }); // never calls back: stays full
+  const w = new RecordWriter(stuck, { gzip: 1 });
+  let full = false;
+  for (const r of records(50_000, 5)) if (!w.write(r)) full = true;
+  assert.ok(full, 'the stuck destination pushed back');
+  const waiting = w.ready();
+  stuck.destroy(new Error('disk gone'));
+  await assert.rejects(waiting, /disk gone/);
+  await assert.rejects(w.close(), /disk gone/);
+});
