@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SeriesStore } from '../protocol/series-store.ts';
 import { isKind } from '../protocol/record.ts';
-import { latestGeneration, type StoredGeneration } from './duckdb-store.ts';
+import { copyTablesToParquet, latestGeneration, type StoredGeneration } from './duckdb-store.ts';
 
 export interface DuckdbReadOptions {
   /** Only records with time >= from (epoch microseconds). */
@@ -77,4 +77,14 @@ export function readDuckdbRecords(spec: string, opts: DuckdbReadOptions = {}, st
     }
     return store;
   });
+}
+
+/** Rows of a read-only SQL query on the DuckDB file of `spec` (BIGINT as bigint). */
+export function queryDuckdb(spec: string, sql: string): Promise<Record<string, unknown>[]> {
+  return withReadOnly(spec, async (conn) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[]);
+}
+
+/** Exports every table of the DuckDB file of `spec` as `<dir>/<table>.parquet`. */
+export function exportDuckdbParquet(spec: string, dir: string): Promise<string[]> {
+  return withReadOnly(spec, (conn) => copyTablesToParquet(async (sql) => void (await conn.run(sql)), dir));
 }

@@ -139,14 +139,7 @@ export class DuckdbStore {
   /** Writes every table as `<dir>/<table>.parquet`; returns the file paths. */
   async exportParquet(dir: string): Promise<string[]> {
     this.flush();
-    mkdirSync(dir, { recursive: true });
-    const out: string[] = [];
-    for (const table of ['records', 'signatures', 'signature_generations']) {
-      const file = resolve(dir, `${table}.parquet`);
-      await this.conn.run(`COPY ${table} TO '${file.replaceAll("'", "''")}' (FORMAT parquet)`);
-      out.push(file);
-    }
-    return out;
+    return copyTablesToParquet(async (sql) => void (await this.conn.run(sql)), dir);
   }
 
   async close(): Promise<void> {
@@ -174,4 +167,18 @@ export async function latestGeneration(query: RowQuery): Promise<StoredGeneratio
     learnedAt: Number(row.learned_at),
     doc: { version: head.version, params: head.params, signatures: sigs.map((r) => JSON.parse(String(r.json))) },
   };
+}
+
+export const TABLES = ['records', 'signatures', 'signature_generations', 'driver_seq'] as const;
+
+/** Runs `COPY <table> TO '<dir>/<table>.parquet'` for every table through `run`; returns the file paths. */
+export async function copyTablesToParquet(run: (sql: string) => Promise<void>, dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const out: string[] = [];
+  for (const table of TABLES) {
+    const file = resolve(dir, `${table}.parquet`);
+    await run(`COPY ${table} TO '${file.replaceAll("'", "''")}' (FORMAT parquet)`);
+    out.push(file);
+  }
+  return out;
 }

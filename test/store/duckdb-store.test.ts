@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckdbStore } from '../../src/store/duckdb-store.ts';
-import { readDuckdbRecords, readLatestSignatures, isDuckdbSpec } from '../../src/store/duckdb-reader.ts';
+import { readDuckdbRecords, readLatestSignatures, isDuckdbSpec, queryDuckdb, exportDuckdbParquet } from '../../src/store/duckdb-reader.ts';
 import type { SmartRecord } from '../../src/protocol/record.ts';
 import type { Signature, SignaturesDoc } from '../../src/engine/signature.ts';
 
@@ -66,6 +66,10 @@ test('records and signature generations round-trip through a DuckDB file, SQL an
     assert.equal(mg.times[0], 1_700_000_000_000_010);
     assert.equal(mg.values[2499], 4999);
     assert.deepEqual((await readLatestSignatures(file))?.doc, doc2);
+    assert.deepEqual(await queryDuckdb(file, "SELECT count(*)::INTEGER AS n FROM records WHERE name = 'MG'"), [{ n: 2500 }]);
+    const exported = await exportDuckdbParquet(`duckdb:${file}`, join(dir, 'pq2'));
+    assert.equal(exported.length, 4);
+    assert.deepEqual(await queryDuckdb(file, `SELECT count(*)::INTEGER AS n FROM '${join(dir, 'pq2', 'signatures.parquet')}'`), [{ n: 3 }]);
     const windowed = await readDuckdbRecords(file, { from: 1_700_000_000_000_000 + 1000, to: 1_700_000_000_000_000 + 2000 });
     assert.equal(windowed.size, 100);
 
