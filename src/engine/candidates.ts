@@ -1,5 +1,5 @@
 // Candidate (tag series -> event series) pairs: which series act as tags and events, which locale pairs the
-// topology relates, and grouping into type-level candidates pooled across locales (`--pool`).
+// topology relates, type-level candidates pooled across locales (`--pool`), and the screening groups.
 
 import type { Series } from '../protocol/series-store.ts';
 import { relationLabel, type Topology } from '../protocol/topology.ts';

@@ -3,7 +3,7 @@
 // of anchors with an event in any bin interval [i..j] follows exactly. Sums: slices merge by addition.
 
 import type { Series } from '../protocol/series-store.ts';
-import { anchorIndices, type TimeRange } from './anchor-sweep.ts';
+import { anchorIndices, type TimeRange } from './time-range.ts';
 import type { Candidate } from './candidates.ts';
 import type { LagBinner } from './screen-stats.ts';
 import { advance, lowerBound, TimeIndex } from './sorted-search.ts';

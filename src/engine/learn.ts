@@ -3,7 +3,7 @@
 // candidates, EM attribution among co-travelling tags, then extent and lead time per signature.
 
 import type { Series } from '../protocol/series-store.ts';
-import { ALL_TIME, type TimeRange } from './anchor-sweep.ts';
+import { ALL_TIME, type TimeRange } from './time-range.ts';
 import { attributeEventSeries, kernelFromExcess, type AttributionInput } from './attribution.ts';
 import { enumerateCandidates, screenGroups, type Candidate, type LocaleRelations, type ScreenGroup } from './candidates.ts';
 import { computeExtent, correctedProbability, type ValueBinStats } from './extent.ts';

@@ -3,7 +3,7 @@
 // (also under bursts and slow load cycles); a cause shows as an excess of short forward lags. Histograms
 // are sums, so slices merge by addition.
 
-import { anchorIndices, type TimeRange } from './anchor-sweep.ts';
+import { anchorIndices, type TimeRange } from './time-range.ts';
 import { lowerBound } from './sorted-search.ts';
 
 /**

@@ -2,7 +2,7 @@
 // over shared-memory tag and event times, and posts the (additive) statistics back.
 
 import { parentPort } from 'node:worker_threads';
-import { ALL_TIME } from './anchor-sweep.ts';
+import { ALL_TIME } from './time-range.ts';
 import { addFirstLags, LagBinner } from './screen-stats.ts';
 
 export interface ScreenJob {

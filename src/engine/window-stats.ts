@@ -3,7 +3,7 @@
 // attribution kernel), and per tag-value bin hits and event sizes (extent). Sums: slices merge by addition.
 
 import type { Series } from '../protocol/series-store.ts';
-import { anchorIndices, type TimeRange } from './anchor-sweep.ts';
+import { anchorIndices, type TimeRange } from './time-range.ts';
 import type { Candidate } from './candidates.ts';
 import { binOf } from './lag-bins.ts';
 import { advance, lowerBound, TimeIndex } from './sorted-search.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { learnSignatures, makeContext, screenPass, intervalPass, sliceRanges, mergeInto } from '../../src/engine/learn.ts';
 import { resolveParams } from '../../src/engine/params.ts';
-import { ALL_TIME } from '../../src/engine/anchor-sweep.ts';
+import { ALL_TIME } from '../../src/engine/time-range.ts';
 import { intervalStats } from '../../src/engine/interval-stats.ts';
 import { learnSignaturesParallel } from '../../src/engine/learn-parallel.ts';
 import type { Signature } from '../../src/engine/signature.ts';

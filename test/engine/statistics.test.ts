@@ -7,7 +7,7 @@ import { advance, lowerBound, TimeIndex } from '../../src/engine/sorted-search.t
 import { computeExtent, fitLogistic, theilSen } from '../../src/engine/extent.ts';
 import { leadTimeQuantiles } from '../../src/engine/lead-time.ts';
 import { resolveParams, anchorShift } from '../../src/engine/params.ts';
-import { ALL_TIME } from '../../src/engine/anchor-sweep.ts';
+import { ALL_TIME } from '../../src/engine/time-range.ts';
 import { rng } from './scenario-fixture.ts';
 
 test('erfc and one-sided p-values match known values', () => {
