@@ -66,6 +66,7 @@ export class RecordWriter {
       this.error ??= err;
       this.sink.emit('drain');
       out.destroy();
+      if (this.sink !== out) this.sink.destroy();
     };
     if (opts.gzip) {
       const gz = createGzip({ level: opts.gzip === true ? 6 : opts.gzip });
