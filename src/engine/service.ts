@@ -26,6 +26,8 @@ export interface EngineServiceOptions {
   flushEveryBatch?: boolean;
   /** Records later than now + this are refused (a bad clock would otherwise empty the window). */
   maxFutureMs?: number;
+  /** Batches with more records are refused whole (default 50,000; drivers send at most a few thousand). */
+  maxBatchRecords?: number;
   /** Receives problems worth a log line. */
   onProblem?: (what: string, detail: Record<string, unknown>) => void;
   now?: () => number;
@@ -39,6 +41,8 @@ export interface EngineStats {
   rejected: number;
   /** Batches refused because their shape is not a RecordBatch. */
   rejectedBatches: number;
+  /** Batches refused because they hold more than maxBatchRecords records. */
+  oversizedBatches: number;
   /** Batches whose (driver, seq) was seen already; their records are dropped. */
   duplicateBatches: number;
   /** Batches that came after a higher seq of their driver (redelivered or reordered) and filled a gap. */
@@ -65,7 +69,7 @@ export type LearnOutcome = 'published' | 'unchanged' | 'too-few' | 'busy' | 'fai
 
 export class EngineService {
   readonly stats: EngineStats = {
-    batches: 0, tags: 0, events: 0, rejected: 0, rejectedBatches: 0, duplicateBatches: 0, lateBatches: 0, missingBatches: 0, driverRestarts: 0,
+    batches: 0, tags: 0, events: 0, rejected: 0, rejectedBatches: 0, oversizedBatches: 0, duplicateBatches: 0, lateBatches: 0, missingBatches: 0, driverRestarts: 0,
     windowEvicted: 0, windowSize: 0, learnRuns: 0, learnFailures: 0, learnSkipped: 0, lastLearnMs: 0,
     generation: 0, published: 0, persisted: 0, persistFailures: 0,
   };
@@ -120,6 +124,11 @@ export class EngineService {
     if (!isBatchShape(batch)) {
       this.stats.rejectedBatches++;
       this.opts.onProblem?.('rejected batch', { reason: 'not a RecordBatch {driver, seq, records[]}' });
+      return;
+    }
+    if (batch.records.length > (this.opts.maxBatchRecords ?? 50_000)) {
+      this.stats.oversizedBatches++;
+      this.opts.onProblem?.('rejected batch', { driver: batch.driver, seq: batch.seq, reason: `oversized: ${batch.records.length} records` });
       return;
     }
     const verdict = this.seqs.see(batch.driver, batch.seq);

@@ -15,6 +15,7 @@ export function registerEngineMetrics(m: SystemMetrics, engine: EngineService): 
   m.counter('smarttags_records_rejected_total', 'Records or batches refused as invalid, by component and reason', ['component', 'id', 'reason'], () => [
     { labels: { component: c, id: c, reason: 'invalid-record' }, value: s.rejected },
     { labels: { component: c, id: c, reason: 'invalid-batch' }, value: s.rejectedBatches },
+    { labels: { component: c, id: c, reason: 'oversized-batch' }, value: s.oversizedBatches },
   ]);
   m.counter('smarttags_records_dropped_total', 'Accepted records dropped, by component and reason', ['component', 'id', 'reason'], () => [
     { labels: { component: c, id: c, reason: 'window-evicted' }, value: s.windowEvicted },

@@ -75,12 +75,14 @@ test('engine service: seq checks, rejects, persistence, learning in a worker, pu
     bus.publish(SUBJECTS.records, all[5]);
     bus.publish(SUBJECTS.records, { driver: 'd2', seq: 1, records: [{ time: 1, locale: 'h', kind: 'bogus', name: 'x', value: 1 }, { time: 2, locale: '', kind: 'tag', name: 'x', value: 1 }] });
     bus.publish(SUBJECTS.records, { seq: 'x', records: 3 });
+    bus.publish(SUBJECTS.records, { driver: 'd9', seq: 1, records: new Array(50_001).fill(records[0]) });
 
     const s = engine.stats;
     assert.equal(s.duplicateBatches, 1);
     assert.equal(s.missingBatches, 1);
     assert.equal(s.rejected, 2);
     assert.equal(s.rejectedBatches, 1);
+    assert.equal(s.oversizedBatches, 1);
     assert.equal(s.tags + s.events, records.length - missing.records.length);
     assert.equal(s.tags, tags - missing.records.filter((r) => r.kind === 'tag').length);
     assert.equal(s.windowSize, s.tags + s.events);
