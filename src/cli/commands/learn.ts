@@ -2,6 +2,7 @@
 // optionally the HTML report; progress on stderr when it is a terminal.
 
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { topologyRelations } from '../../engine/candidates.ts';
 import type { Progress } from '../../engine/learn.ts';
@@ -33,8 +34,8 @@ const HELP = `usage: smarttags learn RECORDS... [--topology T] [--out signatures
   --horizon US         longest lag considered, µs (default ${DEFAULT_PARAMS.horizon})
   --min-hits N         fewest tags followed by the event for a signature (default ${DEFAULT_PARAMS.minHits})
   --slices N           time slices of the statistics passes (merged exactly; default 1)
-  --threads N          threads for the group screen (default 1; 2 uses a worker thread over shared memory,
-                       same result, about 6 bytes more per record)
+  --threads N          threads for the group screen (default 2 from 1M records on with 2+ cores, else 1);
+                       a worker thread over shared memory gives the same result
   --force              learn even when the candidate count exceeds the safety bound`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -79,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
 
   const topology = v.topology ? await Topology.load(v.topology) : null;
-  const { series, rejected } = await loadSeries(args.positionals, tty, (keys) => {
+  const { series, records, rejected } = await loadSeries(args.positionals, tty, (keys) => {
     const pairs = params.allPairs ? keys.length * keys.length : countCandidatePairs(keys, topology, maxHops);
     const bound = candidateBoundProblem(pairs, topology !== null);
     if (bound && !v.force) throw new Error(`${bound} (or pass --force)`);
@@ -87,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   const readMs = performance.now() - started;
 
   const progress: Progress | undefined = tty ? (phase, done, total) => say(`\r${phase} ${done}/${total}          `) : undefined;
-  const threads = numberOption('threads', v.threads, 1);
+  const threads = numberOption('threads', v.threads, records >= 1_000_000 ? Math.min(2, availableParallelism()) : 1);
   if (!(Number.isSafeInteger(threads) && threads >= 1 && threads <= 64)) throw new UsageError(`--threads: must be an integer in [1, 64], got ${v.threads}`);
   const res = await learnSignaturesParallel(series, topology ? topologyRelations(topology, maxHops) : null, params, progress, threads);
   if (tty) say('\r');
@@ -111,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
  * Reads the inputs into per-series arrays. The store is dropped on return so that its growable buffers
  * can be collected before learning (memory per record). `check` sees the series keys before finishing.
  */
-async function loadSeries(specs: string[], tty: boolean, check: (keys: readonly SeriesKey[]) => void): Promise<{ series: Series[]; rejected: number }> {
+async function loadSeries(specs: string[], tty: boolean, check: (keys: readonly SeriesKey[]) => void): Promise<{ series: Series[]; records: number; rejected: number }> {
   const say = (s: string) => process.stderr.write(s);
   // A DuckDB store of `smarttags up` (x.duckdb or duckdb:PATH) is read by the store's reader, other specs as record files.
   const read = await readRecordFiles(specs.filter((p) => !isDuckdbSpec(p)), {
@@ -122,7 +123,7 @@ async function loadSeries(specs: string[], tty: boolean, check: (keys: readonly 
   for (const p of read.problems) say(`smarttags learn: skipped ${formatProblem(p)}\n`);
   if (read.rejected > read.problems.length) say(`smarttags learn: skipped ${read.rejected} malformed lines in all\n`);
   check(read.store.keys);
-  return { series: read.store.finish(), rejected: read.rejected };
+  return { series: read.store.finish(), records: read.store.size, rejected: read.rejected };
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {
