@@ -267,19 +267,20 @@ function isBatchShape(b: unknown): b is RecordBatch {
   return typeof o.driver === 'string' && o.driver.length > 0 && Number.isSafeInteger(o.seq) && Array.isArray(o.records);
 }
 
-/** Two significant digits: parameters closer than that do not make a new generation. */
-function coarse(x: number): string {
-  return Number.isFinite(x) ? x.toPrecision(2) : String(x);
+/** A time in quarter-octave buckets (about 19% wide): closer lead times and windows are the same. */
+function timeBucket(us: number): string {
+  return us > 0 && Number.isFinite(us) ? String(Math.round(4 * Math.log2(us))) : String(us);
 }
 
 /**
  * Identity of a signature set for change detection: which (tag, event, relation) pairs, with their
- * probability, lead time and window at two significant digits. Order does not matter.
+ * probability in steps of 0.1 and lead time and window in quarter-octaves, so that re-learning on a
+ * sliding window does not publish a new generation for noise. Order does not matter.
  */
 export function signatureSetKey(doc: SignaturesDoc): string {
   return doc.signatures
     .map((s: Signature) =>
-      [s.tag.name, s.tag.locale, s.event.name, s.event.locale, s.relation, coarse(s.probability), coarse(s.leadTime.p50), coarse(s.window.start), coarse(s.window.end)].join('\u0000'),
+      [s.tag.name, s.tag.locale, s.event.name, s.event.locale, s.relation, Math.round(s.probability * 10), timeBucket(s.leadTime.p50), timeBucket(s.window.start), timeBucket(s.window.end)].join('\u0000'),
     )
     .sort()
     .join('\u0001');

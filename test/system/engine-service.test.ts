@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InProcessBus } from '../../src/bus/in-process.ts';
 import { SUBJECTS, type RecordBatch, type SignaturesUpdate } from '../../src/bus/messages.ts';
-import { EngineService } from '../../src/engine/service.ts';
+import { EngineService, signatureSetKey } from '../../src/engine/service.ts';
+import type { Signature, SignaturesDoc } from '../../src/engine/signature.ts';
 import { RecordWindow } from '../../src/engine/service-window.ts';
 import { SeqTracker } from '../../src/engine/service-seq.ts';
 import { LearnWorker } from '../../src/engine/worker-client.ts';
@@ -53,6 +54,20 @@ test('seq tracking: late batches fill gaps, true duplicates are skipped, a drive
   const again = new SeqTracker(saved);
   assert.deepEqual([9, 8, 1, 2].map((q) => again.see('d', q)), ['duplicate', 'late', 'restart', 'new']);
   assert.equal(again.see('other', 40), 'new');
+});
+
+test('a new generation needs a changed signature set, not noise in its numbers', () => {
+  const sig = (tag: string, p: number, end: number): Signature => ({
+    tag: { name: tag, locale: 'h1' }, event: { name: 'drop', locale: 'sw' }, relation: 'any', probability: p, hitRate: p, baselineRate: 0.01, lift: 10,
+    pValue: 1e-6, qValue: 1e-5, support: 100, hits: 50, leadTime: { min: 100, p05: 200, p50: 1000, p95: 3000 }, window: { start: 500, end },
+    extent: { bins: [], threshold: null, sizeSlope: 0, logistic: null },
+  });
+  const doc = (...signatures: Signature[]): SignaturesDoc => ({ version: 1, params: {}, signatures });
+  const base = signatureSetKey(doc(sig('MG', 0.61, 4000), sig('RS', 0.3, 9000)));
+  assert.equal(signatureSetKey(doc(sig('RS', 0.3, 9000), sig('MG', 0.63, 4200))), base);
+  assert.notEqual(signatureSetKey(doc(sig('MG', 0.81, 4000), sig('RS', 0.3, 9000))), base);
+  assert.notEqual(signatureSetKey(doc(sig('MG', 0.61, 8000), sig('RS', 0.3, 9000))), base);
+  assert.notEqual(signatureSetKey(doc(sig('MG', 0.61, 4000))), base);
 });
 
 test('engine service: seq checks, rejects, persistence, learning in a worker, publication only on change', async () => {
