@@ -57,6 +57,14 @@ export interface DuckdbWindowResult {
 }
 
 const SIZE = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+const UNITS: Record<string, number> = { kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** Bytes of a DuckDB size setting such as "20GB" or "6GiB"; throws naming `field` when malformed. */
+export function parseSize(field: string, value: string): number {
+  const m = value.match(/^(\d+(?:\.\d+)?)\s*([a-z]+)$/i);
+  if (!SIZE.test(value) || !m) throw new Error(`${field}: expected a size such as 6GB, got ${JSON.stringify(value)}`);
+  return Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
+}
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -91,7 +99,7 @@ export async function duckdbWindowedMethod(opts: DuckdbWindowOptions): Promise<D
   if (opts.tempDir !== undefined) config.temp_directory = opts.tempDir;
   for (const [field, setting, value] of [['memoryLimit', 'memory_limit', opts.memoryLimit], ['spillLimit', 'max_temp_directory_size', opts.spillLimit]] as const) {
     if (value === undefined) continue;
-    if (!SIZE.test(value)) throw new Error(`${field}: expected a size such as 6GB, got ${JSON.stringify(value)}`);
+    parseSize(field, value);
     config[setting] = value;
   }
   const t0 = performance.now();

@@ -3,14 +3,14 @@
 // as DuckDB SQL on the same file; each side runs in its own child process and is measured against an idle
 // baseline child for peak RSS. Prints wall times, the ratio, bytes per record, and writes --json.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize } from '../evaluation/synthesize.ts';
 import { writeScenario } from '../evaluation/write-scenario.ts';
 import { DEFAULT_MAX_HOPS } from '../protocol/topology.ts';
-import type { DuckdbWindowResult } from './duckdb-window.ts';
+import { parseSize, type DuckdbWindowResult } from './duckdb-window.ts';
 import type { DuckdbChildOptions, OursChildReport } from './learn-child.ts';
 import { integerOption, parseBenchArgs, positiveOption } from './options.ts';
 import { runBenchChild } from './run-child.ts';
@@ -105,11 +105,47 @@ async function prepareScenario(dir: string, o: LearnBenchOptions): Promise<{ ms:
 
 type DuckdbOutcome = LearnBenchResult['duckdb'];
 
-/** The DuckDB child: done, timed out (process group killed) or failed (e.g. out of memory), never thrown. */
+/** Bytes allocated on disk by the files directly in `dir` (0 when it is gone). */
+function dirBytes(dir: string): number {
+  let total = 0;
+  try {
+    for (const f of readdirSync(dir)) {
+      try {
+        total += statSync(join(dir, f)).blocks * 512;
+      } catch {
+        // Removed meanwhile.
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return total;
+}
+
+/** Least free disk space the DuckDB child may leave before it is stopped. */
+const MIN_FREE_DISK = 5 * 2 ** 30;
+
+/**
+ * Stops DuckDB when its spill outgrows 1.5x the configured limit (DuckDB overshoots its own
+ * max_temp_directory_size on ASOF joins) or free disk space falls below 5 GiB.
+ */
+function spillGuard(dir: string, limit: string): () => string | null {
+  const budget = 1.5 * parseSize('duckdbSpill', limit);
+  return () => {
+    const used = dirBytes(dir);
+    if (used > budget) return `spill files reached ${(used / 2 ** 30).toFixed(1)} GiB, over 1.5x --duckdb-spill ${limit}`;
+    const fs = statfsSync(dir);
+    if (fs.bavail * fs.bsize < MIN_FREE_DISK) return `free disk space below ${MIN_FREE_DISK / 2 ** 30} GiB while spilling ${(used / 2 ** 30).toFixed(1)} GiB`;
+    return null;
+  };
+}
+
+/** The DuckDB child: done, timed out (process group killed) or failed (e.g. out of memory or disk), never thrown. */
 async function runDuckdb(options: DuckdbChildOptions, timeoutMs: number): Promise<DuckdbOutcome> {
   const started = performance.now();
   try {
-    const r = await runBenchChild<DuckdbWindowResult & { peakRssBytes: number | null; cpuMs: number }>('duckdb', options, timeoutMs);
+    const guard = spillGuard(options.tempDir, options.spillLimit);
+    const r = await runBenchChild<DuckdbWindowResult & { peakRssBytes: number | null; cpuMs: number }>('duckdb', options, timeoutMs, guard);
     if (!r.report) return { status: 'timeout', wallMs: r.wallMs, timeoutMs };
     return { ...r.report, status: 'done', wallMs: r.wallMs, baselineRssBytes: null, bytesPerRecord: null };
   } catch (err) {

@@ -14,7 +14,11 @@ export interface ChildOutcome<R> {
 const CHILD = fileURLToPath(new URL('./learn-child.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
-export async function runBenchChild<R>(mode: string, options: object, timeoutMs: number): Promise<ChildOutcome<R>> {
+/**
+ * `guard`, checked at start and every second while the child runs, may return a reason to stop it (e.g. its spill files
+ * outgrow the disk budget); the child's group is then killed and the call rejects with that reason.
+ */
+export async function runBenchChild<R>(mode: string, options: object, timeoutMs: number, guard?: () => string | null): Promise<ChildOutcome<R>> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', TSX, CHILD, mode, JSON.stringify(options)], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
@@ -35,12 +39,20 @@ export async function runBenchChild<R>(mode: string, options: object, timeoutMs:
     timedOut = true;
     killGroup();
   }, timeoutMs);
+  let stopped: string | null = null;
+  const check = () => {
+    stopped ??= guard?.() ?? null;
+    if (stopped) killGroup();
+  };
+  check();
+  const poll = guard ? setInterval(check, 1000) : undefined;
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (c) => resolve(c));
     });
     const wallMs = performance.now() - started;
+    if (stopped) throw new Error(`bench child "${mode}" stopped after ${(wallMs / 1000).toFixed(1)} s: ${stopped}`);
     if (timedOut) return { report: null, wallMs, timedOut };
     if (code !== 0) throw new Error(`bench child "${mode}" exited with ${code}: ${stderr.trim()}`);
     const line = stdout.trim().split('\n').pop() ?? '';
@@ -51,6 +63,7 @@ export async function runBenchChild<R>(mode: string, options: object, timeoutMs:
     }
   } finally {
     clearTimeout(timer);
+    clearInterval(poll);
     killGroup();
   }
 }

@@ -70,3 +70,10 @@ test('bench learn without --keep leaves no files behind, reports a failing DuckD
   assert.ok(dir, 'the generation log names the directory');
   assert.ok(!existsSync(dir), `${dir} removed`);
 });
+
+test('a bench child stopped by its guard is killed and the reason reported', { timeout: 30_000 }, async () => {
+  const { runBenchChild } = await import('../../src/bench/run-child.ts');
+  await assert.rejects(runBenchChild('ours-baseline', {}, 20_000, () => 'spill budget exceeded'), /bench child "ours-baseline" stopped after [\d.]+ s: spill budget exceeded/);
+  const fine = await runBenchChild<{ peakRssBytes: number }>('ours-baseline', {}, 20_000, () => null);
+  assert.ok(fine.report!.peakRssBytes > 10 * 2 ** 20, 'an idle Node child with the learner loaded');
+});
