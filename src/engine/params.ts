@@ -69,7 +69,9 @@ export const DEFAULT_PARAMS: LearnParams = {
 
 /** Defaults overridden by `p`; raises an Error naming the first bad field. */
 export function resolveParams(p: Partial<LearnParams> = {}): LearnParams {
+  for (const k of Object.keys(p)) if (!(k in DEFAULT_PARAMS)) throw new Error(`params.${k}: unknown parameter`);
   const r: LearnParams = { ...DEFAULT_PARAMS, ...p };
+  for (const k of ['allPairs', 'pool', 'all'] as const) if (typeof r[k] !== 'boolean') throw new Error(`params.${k}: must be true or false, got ${JSON.stringify(r[k])}`);
   const positive = ['horizon', 'minLag', 'binsPerOctave', 'shiftMin', 'shiftMax', 'backgroundBucket', 'screenGroupRate'] as const;
   for (const k of positive) if (!(Number.isFinite(r[k]) && r[k] > 0)) throw new Error(`params.${k}: must be a positive number, got ${r[k]}`);
   const counts = ['shifts', 'emIterations', 'extentBins', 'slices', 'minHits', 'screenGroup', 'screenTags'] as const;

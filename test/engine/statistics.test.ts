@@ -111,6 +111,8 @@ test('params: defaults, validation names the field, shifts are deterministic and
   assert.throws(() => resolveParams({ shifts: 3 }), /params\.shifts/);
   assert.throws(() => resolveParams({ horizon: -1 }), /params\.horizon/);
   assert.throws(() => resolveParams({ shiftMin: 10 }), /params\.shiftMin/);
+  assert.throws(() => resolveParams({ window: 5 } as never), /params\.window: unknown parameter/);
+  assert.throws(() => resolveParams({ pool: 'yes' } as never), /params\.pool: must be true or false/);
   for (let i = 0; i < 1000; i++) {
     for (let s = 1; s <= p.shifts; s++) {
       const d = anchorShift(p, i, s);
