@@ -78,7 +78,7 @@ const UDP_FLOOD = `
 const s = require('node:dgram').createSocket('udp4');
 const buf = Buffer.alloc(1200);
 let n = 0;
-function burst() { for (let i = 0; i < 100; i++) s.send(buf, 9999, '10.251.8.2'); if (++n < 20) setTimeout(burst, 2); else setTimeout(() => s.close(), 50); }
+function burst() { for (let i = 0; i < 100; i++) s.send(buf, 9999, '10.251.8.2'); if (++n < 40) setTimeout(burst, 2); else setTimeout(() => s.close(), 50); }
 burst();`;
 
 const TCP_SERVER = `

@@ -116,7 +116,7 @@ test('a flood at 10x the driver capacity keeps memory bounded and counts every l
   bus.subscribe<RecordBatch>(SUBJECTS.records, (b) => {
     published += b.records.length;
   });
-  const capacity = 5_000; // records per second the driver forwards
+  const capacity = 2_000; // records per second the driver forwards
   const driver = new Driver({ id: 'd1', locales: ['h1'], bus, socketPath: socket, forwarder: { maxRecordsPerSecond: capacity, maxQueuedRecords: 10_000, batchIntervalMs: 5 } });
   await driver.start();
   const taggers = [0, 1].map((i) => createTagger({ endpoint: socket, locale: `app${i}`, capacity: 4096 }));
