@@ -31,6 +31,8 @@ const BUFFER_BYTES = 1 << 20;
 const RECORD_OVERHEAD = 160;
 const STRING_CACHE_LIMIT = 100_000;
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];
+/** "00".."99" as bytes, two per number: the digits of a pair at once. */
+const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');
 const JSON_TIME = Buffer.from('{"time":');
 const JSON_LOCALE = Buffer.from(',"locale":');
 const JSON_KIND = Buffer.from(',"kind":');
@@ -259,14 +261,18 @@ export class RecordWriter {
     let count = n < 10 ? 1 : n < 100 ? 2 : n < 1e3 ? 3 : n < 1e4 ? 4 : n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : 8;
     if (count < width) count = width;
     const buf = this.buf;
-    let p = this.pos + count;
+    const start = this.pos;
+    let p = start + count;
     this.pos = p;
-    let x = n | 0; // int32 arithmetic: division by 10 becomes a multiply
-    for (let i = 0; i < count; i++) {
-      const q = (x / 10) | 0;
-      buf[--p] = 48 + x - q * 10;
+    let x = n | 0; // int32 arithmetic: division by a constant becomes a multiply
+    while (p - start >= 2) {
+      const q = (x / 100) | 0;
+      const pair = (x - q * 100) * 2;
+      buf[--p] = DIGIT_PAIRS[pair + 1]!;
+      buf[--p] = DIGIT_PAIRS[pair]!;
       x = q;
     }
+    if (p > start) buf[--p] = 48 + x;
   }
 }
 
