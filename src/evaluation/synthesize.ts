@@ -46,7 +46,7 @@ export class Scenario {
     const duration = this.options.durationUs;
     const start = this.options.startUs;
     const { clockOffset, polled, pollUs } = this.plan.observation;
-    const maxBack = Math.max(0, ...sources.map((s) => s.maxBack)) + this.options.clockSkewUs;
+    const maxBack = sources.reduce((m, s) => Math.max(m, s.maxBack), 0) + this.options.clockSkewUs;
     const slice = Math.max(250e3, maxBack * 2, Math.min(600e6, Math.round((TARGET_RECORDS_PER_SLICE / Math.max(1, this.plan.expectedRate)) * 1e6)));
     const pending = new PendingRecords();
     const emit = (t: number, s: number, v: number) => {
