@@ -28,6 +28,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!ROLES.includes(r as Role)) throw new UsageError(`--role: must be one of ${ROLES.join(', ')}, got ${JSON.stringify(r)}`);
     return r as Role;
   });
+  if (roles && config.bus.kind === 'in-process' && ROLES.some((r) => !roles.includes(r)))
+    throw new UsageError(`--role ${roles.join(' --role ')}: the other parts are reached over the bus, which needs bus.kind nats in the config (the in-process bus stays inside this process)`);
   const system = await startSystem(config, { roles });
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {
