@@ -75,10 +75,6 @@ export class SignatureDb {
   get size(): number {
     return this.count;
   }
-
-  all(): Signature[] {
-    return [...this.byKey.values(), ...this.pooled.values()].flat();
-  }
 }
 
 function keyOf(locale: string, name: string): string {

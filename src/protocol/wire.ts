@@ -321,8 +321,4 @@ export class FrameReader {
     this.pending = o === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(o));
     return { ok: true };
   }
-
-  get bufferedBytes(): number {
-    return this.pending.length;
-  }
 }

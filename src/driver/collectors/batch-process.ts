@@ -19,7 +19,6 @@ export class BatchProcess {
   private current: Pending | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  spawns = 0;
 
   /** `argv` starts with the program, e.g. ['tc', '-s', '-j', '-batch', '-']. */
   constructor(
@@ -66,7 +65,6 @@ export class BatchProcess {
   private ensureChild(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
     const child = spawn(this.argv[0]!, this.argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.spawns++;
     this.child = child;
     this.stdoutBuf = '';
     this.stderrTail = '';

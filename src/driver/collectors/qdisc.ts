@@ -20,12 +20,6 @@ export interface QdiscCollectorOptions {
   localeOf?: (device: string) => string;
 }
 
-interface RootStats {
-  drops: number;
-  backlog: number;
-  qlen: number;
-}
-
 export class QdiscCollector implements Collector {
   readonly name: string;
   readonly counters = newCollectorCounters();
@@ -37,8 +31,6 @@ export class QdiscCollector implements Collector {
   private readonly threshold: number;
   private readonly localeOf: (dev: string) => string;
   private emit: EmitEvents = () => undefined;
-  /** Latest root-qdisc statistics per device, for status and tests. */
-  readonly latest = new Map<string, RootStats>();
 
   constructor(opts: QdiscCollectorOptions = {}) {
     const ns = opts.netns === undefined ? undefined : checkNetns(opts.netns, 'netns');
@@ -73,8 +65,7 @@ export class QdiscCollector implements Collector {
       const dev = q.dev;
       if (q.root !== true || typeof dev !== 'string' || (this.devices && !this.devices.has(dev))) continue;
       seen.add(dev);
-      const s: RootStats = { drops: num(q.drops), backlog: num(q.backlog), qlen: num(q.qlen) };
-      this.latest.set(dev, s);
+      const s = { drops: num(q.drops), backlog: num(q.backlog) };
       const before = this.lastDrops.get(dev);
       this.lastDrops.set(dev, s.drops);
       const locale = this.localeOf(dev);
