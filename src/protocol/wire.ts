@@ -25,7 +25,7 @@ const FLAG_EVENT = 1;
 const KNOWN_FLAGS = FLAG_EVENT;
 
 /** Reply statuses carried by a reply packet. */
-export const ReplyStatus = { decided: 0, noSignature: 1, failed: 2, rejected: 3 } as const;
+export const ReplyStatus = { decided: 0, noSignature: 1, failed: 2 } as const;
 export type ReplyStatusCode = (typeof ReplyStatus)[keyof typeof ReplyStatus];
 
 // Wire-level shapes of what the driver sends back to apps; structurally identical to ActionReply, RuleDecision
@@ -59,7 +59,7 @@ export interface ReplyBody {
   status: ReplyStatusCode;
   /** Present when status is `decided`. */
   reply?: WireActionReply;
-  /** Why, when status is `failed` or `rejected`. */
+  /** Why, when status is `failed`. */
   message?: string;
 }
 
@@ -233,7 +233,7 @@ export function decodePacket(buf: Uint8Array, packetNo: number): DecodedPacket {
     if (type === PacketType.reply) {
       const r = body as ReplyBody;
       if (!Number.isInteger(r.requestId) || r.requestId <= 0) fail('requestId', HEADER_BYTES, `not a positive integer: ${JSON.stringify(r.requestId)}`);
-      if (![0, 1, 2, 3].includes(r.status)) fail('status', HEADER_BYTES, `unknown reply status ${JSON.stringify(r.status)}`);
+      if (![0, 1, 2].includes(r.status)) fail('status', HEADER_BYTES, `unknown reply status ${JSON.stringify(r.status)}`);
       return { type, seq, reply: r };
     }
     const h = body as WireHint;

@@ -354,7 +354,7 @@ class RingTagger implements Tagger {
       const r = p.reply;
       if (r.status === ReplyStatus.decided && r.reply) w.resolve({ status: 'decided', reply: r.reply, waitedUs });
       else if (r.status === ReplyStatus.noSignature) w.resolve({ status: 'no-signature', waitedUs });
-      else w.resolve({ status: r.status === ReplyStatus.rejected ? 'rejected' : 'failed', message: r.message ?? 'no reason given', waitedUs });
+      else w.resolve({ status: 'failed', message: r.message ?? 'no reason given', waitedUs });
     } else if (p.type === PacketType.hint) {
       this.stats.hints++;
       for (const cb of this.hintHandlers) {
