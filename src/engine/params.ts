@@ -57,7 +57,7 @@ export const DEFAULT_PARAMS: LearnParams = {
   screenGroupRate: 4,
   screenTags: 1500,
   minHits: 5,
-  minCredit: 0.5,
+  minCredit: 0.6,
   backgroundBucket: 1_000_000,
   emIterations: 80,
   extentBins: 8,
