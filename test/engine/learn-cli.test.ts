@@ -68,3 +68,29 @@ test('smarttags learn: usage errors exit 2 and name the option; a missing file n
     await assert.rejects(run(process.execPath, [bin, 'learn', missing, '--out', join(dir, 'o.json')]), (e: { code: number; stderr: string }) => e.code === 1 && e.stderr.includes(missing));
   });
 });
+
+test('smarttags learn --strict stops at the first malformed line; --time-unit converts decimal seconds', async () => {
+  await withDir(async (dir) => {
+    const records = join(dir, 'records.csv');
+    await writeCsv(records, ['12x,h1,tag,MG,1']);
+    await assert.rejects(
+      run(process.execPath, [bin, 'learn', records, '--strict', '--out', join(dir, 'o.json')]),
+      (e: { code: number; stderr: string }) => e.code === 1 && /records\.csv:\d+: field "time"/.test(e.stderr),
+    );
+    const seconds = join(dir, 'seconds.csv');
+    const lines = ['time,locale,kind,name,value'];
+    for (let i = 0; i < 400; i++) {
+      lines.push(`${(1000 + i * 0.5).toFixed(6)},h1,tag,MG,5`);
+      lines.push(`${(1000 + i * 0.5 + 0.0123).toFixed(6)},h1,event,drop,2`);
+      lines.push(`${(1000 + i * 0.5 + 0.25 + (i % 7) * 0.01).toFixed(6)},h1,event,drop,1`);
+    }
+    await writeFile(seconds, lines.join('\n') + '\n');
+    const out = join(dir, 's.json');
+    await run(process.execPath, [bin, 'learn', seconds, '--time-unit', 's', '--out', out]);
+    const doc = JSON.parse(await readFile(out, 'utf8')) as SignaturesDoc;
+    const sig = doc.signatures.find((s) => s.tag.name === 'MG' && s.event.name === 'drop');
+    assert.ok(sig, 'MG -> drop learned from second-resolution times');
+    assert.ok(Math.abs(sig.leadTime.p50 - 12_300) < 2_000, `lead time ${sig.leadTime.p50} µs near 12.3 ms`);
+    await assert.rejects(run(process.execPath, [bin, 'learn', seconds, '--time-unit', 'min']), (e: { code: number; stderr: string }) => e.code === 2 && /--time-unit/.test(e.stderr));
+  });
+});

@@ -13,6 +13,7 @@ import { readRecordFiles } from '../../protocol/record-reader.ts';
 import type { Series, SeriesKey } from '../../protocol/series-store.ts';
 import { isDuckdbSpec, readDuckdbRecords } from '../../store/duckdb-reader.ts';
 import { formatProblem } from '../../protocol/problems.ts';
+import { parseTimeUnit, type TimeUnit } from '../../protocol/time-unit.ts';
 import { DEFAULT_MAX_HOPS, Topology } from '../../protocol/topology.ts';
 import { numberOption, parseCommandArgs, UsageError } from '../args.ts';
 
@@ -36,6 +37,8 @@ const HELP = `usage: smarttags learn RECORDS... [--topology T] [--out signatures
   --slices N           time slices of the statistics passes (merged exactly; default 1)
   --threads N          threads for the group screen (default 2 from 1M records on with 2+ cores, else 1);
                        a worker thread over shared memory gives the same result
+  --time-unit U        unit of the time column: s, ms, us (default) or ns; decimals are accepted
+  --strict             stop at the first malformed line (default: skip it, count it and report it)
   --force              learn even when the candidate count exceeds the safety bound`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -55,6 +58,8 @@ export async function run(argv: string[]): Promise<number> {
       slices: { type: 'string' },
       threads: { type: 'string' },
       force: { type: 'boolean' },
+      'time-unit': { type: 'string' },
+      strict: { type: 'boolean' },
     },
     HELP,
   );
@@ -80,7 +85,14 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
 
   const topology = v.topology ? await Topology.load(v.topology) : null;
-  const { series, records, rejected } = await loadSeries(args.positionals, tty, (keys) => {
+  let timeUnit: TimeUnit;
+  try {
+    timeUnit = parseTimeUnit(v['time-unit'] ?? 'us');
+  } catch (err) {
+    throw new UsageError(`--time-unit: ${(err as Error).message}`);
+  }
+  const read = { timeUnit, strict: v.strict ?? false };
+  const { series, records, rejected } = await loadSeries(args.positionals, read, tty, (keys) => {
     const pairs = params.allPairs ? keys.length * keys.length : countCandidatePairs(keys, topology, maxHops);
     const bound = candidateBoundProblem(pairs, topology !== null);
     if (bound && !v.force) throw new Error(`${bound} (or pass --force)`);
@@ -112,10 +124,15 @@ export async function run(argv: string[]): Promise<number> {
  * Reads the inputs into per-series arrays. The store is dropped on return so that its growable buffers
  * can be collected before learning (memory per record). `check` sees the series keys before finishing.
  */
-async function loadSeries(specs: string[], tty: boolean, check: (keys: readonly SeriesKey[]) => void): Promise<{ series: Series[]; records: number; rejected: number }> {
+async function loadSeries(
+  specs: string[],
+  opts: { timeUnit: TimeUnit; strict: boolean },
+  tty: boolean,
+  check: (keys: readonly SeriesKey[]) => void): Promise<{ series: Series[]; records: number; rejected: number }> {
   const say = (s: string) => process.stderr.write(s);
   // A DuckDB store of `smarttags up` (x.duckdb or duckdb:PATH) is read by the store's reader, other specs as record files.
   const read = await readRecordFiles(specs.filter((p) => !isDuckdbSpec(p)), {
+    ...opts,
     onProgress: tty ? (done, total) => say(`\rreading ${((100 * done) / Math.max(1, total)).toFixed(0)}%   `) : undefined,
   });
   for (const spec of specs.filter(isDuckdbSpec)) await readDuckdbRecords(spec, {}, read.store);
