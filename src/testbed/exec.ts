@@ -24,11 +24,6 @@ export function run(argv: string[], opts: { timeoutMs?: number; input?: string }
   });
 }
 
-/** argv prefix that runs a command inside a network namespace. */
-export function inNetns(ns: string, argv: string[]): string[] {
-  return ['ip', 'netns', 'exec', ns, ...argv];
-}
-
 /** Starts a long-lived process; rejects if it cannot be spawned at all. */
 export function startProcess(argv: string[], opts: SpawnOptions = {}): Promise<ChildProcess> {
   const [file, ...args] = argv;

@@ -187,8 +187,13 @@ export class MemcachedBed {
     await startBulkSink(this.topo, 'c');
   }
 
+  /** The rate the client port guarantees the MemCached class (the port rate minus the bulk class's share). */
+  classRateBps(): number {
+    return this.o.rateMbit * (1 - this.o.bulkShare) * 1e6;
+  }
+
   /**
-   * The operator's policy: pace every server at its fair share of the client port when a learned signature
+   * The operator's policy: pace every server at its fair share of the MemCached class when a learned signature
    * predicts qdisc drops and the extent makes them likely at the Tag's value. Which Tag, which values and
    * when come from the signature; the rule lives for the signature's window plus smarttagsHoldMs.
    */
@@ -198,7 +203,7 @@ export class MemcachedBed {
       match: { event: 'qdisc_drop', maxQValue: 0.05, minLift: 2 },
       action: 'pace',
       targets: this.servers.map((s) => ({ netns: s.ns, dev: s.dev })),
-      derive: { bottleneckBps: this.o.rateMbit * 1e6, responders: this.o.servers },
+      derive: { bottleneckBps: this.classRateBps(), responders: this.o.servers },
       expiration: { marginUs: this.o.smarttagsHoldMs * 1000 },
       minEventProbability: 0.5,
     };
@@ -216,7 +221,7 @@ export class MemcachedBed {
       action: 'hint',
       targets: [{ locale: '$tag' }],
       params: { kind: 'stagger' },
-      derive: { bottleneckBps: this.o.rateMbit * 1e6, responders: this.o.servers, bytesPerResponder: this.o.largeKeysPerServer * this.o.valueBytes },
+      derive: { bottleneckBps: this.classRateBps(), responders: this.o.servers, bytesPerResponder: this.o.largeKeysPerServer * this.o.valueBytes },
       minEventProbability: 0.5,
     };
   }

@@ -32,10 +32,6 @@ export class Registry {
     process.once('exit', this.onExit);
   }
 
-  owns(ns: string): boolean {
-    return ns.startsWith(this.prefix) && this.namespaces.includes(ns);
-  }
-
   async addNamespace(ns: string): Promise<void> {
     checkName('namespace', ns);
     if (!ns.startsWith(this.prefix)) throw new Error(`namespace ${ns} lacks the run prefix ${this.prefix}`);
