@@ -13,7 +13,8 @@ import {
   decodePacket,
   encodeHint,
   encodeReply,
-  frame,
+  frameHint,
+  frameReply,
   type DecodedBatch,
   type ReplyBody,
   type WireHint,
@@ -121,16 +122,28 @@ export class AppListener {
   private onConnection(socket: Socket): void {
     this.connections.add(socket);
     const reader = new FrameReader();
-    const send = (packet: Uint8Array): boolean => {
+    // Everything sent to one app within an event-loop turn (a hint and the reply that follows it in microtasks,
+    // replies to a batch of Tags) leaves in one writev at the end of the turn: one syscall and one wake-up of the app.
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      socket.uncork();
+    };
+    const send = (framed: Buffer): boolean => {
       if (socket.destroyed || socket.writableLength > MAX_APP_BACKLOG) return false;
-      socket.write(frame(packet));
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        setImmediate(uncork);
+      }
+      socket.write(framed);
       return true;
     };
     const source: AppSource = {
       key: `unix#${++this.connectionNo}`,
       locale: '',
-      reply: (body) => send(encodeReply(++this.replySeq, body)),
-      hint: (h) => send(encodeHint(++this.replySeq, h)),
+      reply: (body) => send(frameReply(++this.replySeq, body)),
+      hint: (h) => send(frameHint(++this.replySeq, h)),
     };
     socket.on('data', (chunk: Buffer) => {
       const r = reader.push(chunk, (packet) => this.onPacket(packet, source));

@@ -176,33 +176,37 @@ function checkEncodable(localeBytes: number, names: Uint8Array[], records: numbe
   if (bytes > MAX_PACKET_BYTES) throw new RangeError(`batch of ${records} records is ${bytes} bytes, over ${MAX_PACKET_BYTES}`);
 }
 
-function jsonPacket(type: PacketTypeCode, seq: number, body: unknown): Uint8Array {
-  const json = utf8.encode(JSON.stringify(body));
-  if (HEADER_BYTES + json.length > MAX_PACKET_BYTES) throw new RangeError(`packet body of ${json.length} bytes over ${MAX_PACKET_BYTES}`);
-  const out = new Uint8Array(HEADER_BYTES + json.length);
-  const view = new DataView(out.buffer);
-  view.setUint16(0, WIRE_MAGIC, true);
-  view.setUint8(2, WIRE_VERSION);
-  view.setUint8(3, type);
-  view.setUint32(4, seq >>> 0, true);
-  out.set(json, HEADER_BYTES);
+/** A JSON-bodied packet written straight into one buffer, after `prefix` bytes of frame length (0 = unframed). */
+function jsonPacket(type: PacketTypeCode, seq: number, body: unknown, prefix: number): Buffer {
+  const json = JSON.stringify(body);
+  const bodyBytes = Buffer.byteLength(json);
+  if (HEADER_BYTES + bodyBytes > MAX_PACKET_BYTES) throw new RangeError(`packet body of ${bodyBytes} bytes over ${MAX_PACKET_BYTES}`);
+  const out = Buffer.allocUnsafe(prefix + HEADER_BYTES + bodyBytes);
+  if (prefix) out.writeUInt32LE(HEADER_BYTES + bodyBytes, 0);
+  out.writeUInt16LE(WIRE_MAGIC, prefix);
+  out[prefix + 2] = WIRE_VERSION;
+  out[prefix + 3] = type;
+  out.writeUInt32LE(seq >>> 0, prefix + 4);
+  out.write(json, prefix + HEADER_BYTES, bodyBytes, 'utf8');
   return out;
 }
 
 export function encodeReply(seq: number, reply: ReplyBody): Uint8Array {
-  return jsonPacket(PacketType.reply, seq, reply);
+  return jsonPacket(PacketType.reply, seq, reply, 0);
 }
 
 export function encodeHint(seq: number, hint: WireHint): Uint8Array {
-  return jsonPacket(PacketType.hint, seq, hint);
+  return jsonPacket(PacketType.hint, seq, hint, 0);
 }
 
-/** Prefixes a packet with its u32 length for stream sockets. */
-export function frame(packet: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + packet.length);
-  out.writeUInt32LE(packet.length, 0);
-  out.set(packet, FRAME_PREFIX_BYTES);
-  return out;
+/** encodeReply already framed for a stream socket (one buffer, one copy of the JSON). */
+export function frameReply(seq: number, reply: ReplyBody): Buffer {
+  return jsonPacket(PacketType.reply, seq, reply, FRAME_PREFIX_BYTES);
+}
+
+/** encodeHint already framed for a stream socket. */
+export function frameHint(seq: number, hint: WireHint): Buffer {
+  return jsonPacket(PacketType.hint, seq, hint, FRAME_PREFIX_BYTES);
 }
 
 /**
