@@ -29,18 +29,27 @@ export class InProcessBus implements Bus {
     return () => set.delete(handler as Handler<unknown>);
   }
 
-  async request<Q, R>(subject: string, req: Q, timeoutMs: number): Promise<R> {
+  request<Q, R>(subject: string, req: Q, timeoutMs: number): Promise<R> {
     const responder = this.responders.get(subject);
-    if (this.closed || !responder) throw new Error(`no responder for ${subject}`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`request on ${subject} timed out after ${timeoutMs} ms`)), timeoutMs);
+    if (this.closed || !responder) return Promise.reject(new Error(`no responder for ${subject}`));
+    // One promise and one timer per request: the answer settles it as soon as it exists, the timer only if first.
+    return new Promise<R>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`request on ${subject} timed out after ${timeoutMs} ms`)), timeoutMs);
+      const settle = (ok: boolean, v: unknown) => {
+        clearTimeout(timer);
+        if (ok) resolve(v as R);
+        else reject(v);
+      };
+      let answer: unknown;
+      try {
+        answer = responder(req);
+      } catch (err) {
+        settle(false, err);
+        return;
+      }
+      if (typeof (answer as PromiseLike<unknown> | null)?.then === 'function') (answer as PromiseLike<unknown>).then((v) => settle(true, v), (e: unknown) => settle(false, e));
+      else settle(true, answer);
     });
-    try {
-      return (await Promise.race([Promise.resolve(responder(req)), timeout])) as R;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   respond<Q, R>(subject: string, responder: Responder<Q, R>): () => void {
