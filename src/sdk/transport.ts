@@ -99,12 +99,14 @@ class UnixTransport implements Transport {
     const s = this.socket;
     this.ready = false;
     if (!s) return;
+    // Closing holds the process open (socket ref'd, timer not unref'd) until the last batch is out, so an
+    // app whose only remaining work is `await tagger.close()` does not exit with the close unsettled.
+    s.ref();
     await new Promise<void>((resolve) => {
       const done = setTimeout(() => {
         s.destroy();
         resolve();
       }, 1000);
-      done.unref();
       s.once('close', () => {
         clearTimeout(done);
         resolve();

@@ -225,3 +225,25 @@ test('the tagger reconnects to a restarted driver and resumes', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an app whose last work is `await tagger.close()` delivers its tags and exits normally', async () => {
+  await withDriver(async ({ socket, batches }) => {
+    const sdk = new URL('../../src/sdk/index.ts', import.meta.url).pathname;
+    const code = `import { createTagger } from ${JSON.stringify(sdk)};
+      const t = createTagger({ endpoint: ${JSON.stringify(socket)}, locale: 'app:last' });
+      await new Promise((r) => setTimeout(r, 300));
+      t.tag('LAST', 7);
+      await t.close();
+      process.stdout.write('closed\\n');`;
+    const { execFile } = await import('node:child_process');
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { timeout: 20_000 }, (err, stdout) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+      child.stdin?.end();
+    });
+    assert.equal(out.code, 0, 'the app exits with code 0, not 13 (unsettled close)');
+    assert.equal(out.stdout, 'closed\n');
+    await until(() => batches.some((b) => b.records.some((r) => r.name === 'LAST' && r.value === 7)), 3000, 'the last tag');
+  });
+});
