@@ -1,11 +1,16 @@
 // A benchmark application process for `bench runtime`: connects a tagger to the driver, says "ready", then for
-// each step read from stdin either floods or paces Tags for a while (ingest) or times tagAndWait round trips
-// (latency), printing one JSON result line per step.
+// each step read from stdin either floods or paces Tags for a while (ingest), times tagAndWait round trips
+// (latency) or times bare 64-byte echoes over a Unix socket paced the same way (floor), printing one JSON result
+// line per step.
 
+import { createConnection } from 'node:net';
 import { createTagger, type WaitResult } from '../sdk/index.ts';
+import { nowMicros } from '../sdk/clock.ts';
 
 export interface AppArgs {
-  mode: 'ingest' | 'latency';
+  mode: 'ingest' | 'latency' | 'floor';
+  /** floor: the echo server's Unix socket path. */
+  echo?: string;
   endpoint: string;
   locale: string;
   /** ingest: how long to send. */
@@ -26,7 +31,10 @@ export interface IngestResult {
 }
 
 export interface LatencyResult {
+  /** Every timed round trip, the ones that did not end with the action in place included (at their wait). */
   waitedUs: number[];
+  /** Round trips that ended with a rule applied or a hint decided. */
+  inPlace: number;
   statuses: Record<string, number>;
 }
 
@@ -72,18 +80,58 @@ function dropped(): number {
 }
 
 async function latency(): Promise<LatencyResult> {
-  const waitedUs: number[] = [];
-  const statuses: Record<string, number> = {};
-  for (let i = 0; i < (args.count ?? 1000); i++) {
+  const count = args.count ?? 1000;
+  const waitedUs: number[] = new Array(count);
+  const results: WaitResult[] = new Array(count);
+  for (let i = 0; i < count; i++) {
     const r: WaitResult = await tagger.tagAndWait(args.tag ?? 'ACT', 1 + (i % 10), { timeoutMs: args.timeoutMs ?? 1000 });
+    waitedUs[i] = r.waitedUs;
+    results[i] = r;
+    await new Promise((res) => setTimeout(res, 1));
+  }
+  // Bookkeeping after the timed loop. A round trip that did not put the action in place (a refused rule, a
+  // failure, a timeout) stays in waitedUs at the time it took: it is not dropped from the percentiles.
+  const statuses: Record<string, number> = {};
+  let inPlace = 0;
+  for (const r of results) {
     // e.g. "decided/applied" (a kernel rule in place), "decided/hint", or "timeout".
     const key = r.status === 'decided' ? `decided/${r.reply.rules.map((x) => x.status).join('+') || (r.reply.hints.length ? 'hint' : 'nothing')}` : r.status;
     statuses[key] = (statuses[key] ?? 0) + 1;
-    // Only round trips that ended with the action in place (a rule applied or a hint decided) are timed.
-    if (r.status === 'decided' && (r.reply.rules.some((x) => x.status === 'applied') || r.reply.hints.length > 0)) waitedUs.push(r.waitedUs);
+    if (r.status === 'decided' && (r.reply.rules.some((x) => x.status === 'applied') || r.reply.hints.length > 0)) inPlace++;
+  }
+  return { waitedUs, inPlace, statuses };
+}
+
+/** What the machine allows: the same pacing as latency(), a 64-byte message echoed by a process, nothing else. */
+async function floor(): Promise<{ waitedUs: number[] }> {
+  const count = args.count ?? 1000;
+  const socket = createConnection(args.echo!);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const message = Buffer.alloc(64, 1);
+  const waitedUs: number[] = new Array(count);
+  let got = 0;
+  let done: (() => void) | null = null;
+  socket.on('data', (d: Buffer) => {
+    got += d.length;
+    if (got >= message.length) {
+      got -= message.length;
+      done?.();
+    }
+  });
+  for (let i = 0; i < count; i++) {
+    const start = nowMicros();
+    await new Promise<void>((resolve) => {
+      done = resolve;
+      socket.write(message);
+    });
+    waitedUs[i] = nowMicros() - start;
     await new Promise((res) => setTimeout(res, 1));
   }
-  return { waitedUs, statuses };
+  socket.destroy();
+  return { waitedUs };
 }
 
 async function main(): Promise<void> {
@@ -112,7 +160,7 @@ async function main(): Promise<void> {
     const line = queue.shift()!;
     if (line === 'exit' || line === '') break;
     Object.assign(args, JSON.parse(line) as Partial<AppArgs>);
-    const result = args.mode === 'ingest' ? await ingest() : await latency();
+    const result = args.mode === 'ingest' ? await ingest() : args.mode === 'floor' ? await floor() : await latency();
     process.stdout.write(JSON.stringify(result) + '\n');
   }
   process.stdin.off('data', onData);

@@ -1,10 +1,11 @@
 // `smarttags bench runtime --json FILE`: the cost of the running system measured in one run — tag() against an
 // OpenTelemetry span (JS SDK 2.x, batch processor), driver ingest from 4 app processes (capacity with losses
 // counted, and nothing lost below capacity), and tag-to-action latency through the real controller: a hint, and an
-// htb rate change by its pace actuator in a network namespace.
+// htb rate change by its pace actuator in a network namespace, beside the bare socket round trip of the same pacing.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,13 +55,32 @@ export interface RuntimeBench {
   /** Tags lost (tagged but never received, counted or not) in the steps offering at most half the capacity. */
   driverIngestLost: number;
   driverIngest: { apps: number; steps: IngestStep[] };
+  /**
+   * The same paced round trip with nothing but a 64-byte echo between two processes over a Unix socket, measured
+   * in the same run: what this machine's scheduling allows any tag-to-action path at best.
+   */
+  socketRoundTripFloorUs: { p50: number; p99: number; n: number };
   tagToActionUs: {
-    hint: { p50: number; p99: number; n: number; statuses: Record<string, number> };
-    kernel: { p50: number; p99: number; n: number; statuses: Record<string, number>; actuator: string } | { skipped: string };
+    hint: ActionLatency;
+    kernel: (ActionLatency & { actuator: string }) | { skipped: string };
   };
   targets: Record<string, { target: string; value: number | null; met: boolean | null }>;
   /** loadAvg1: the 1-minute load average when the run ended (2 cores are shared with other work). */
   environment: { node: string; cpus: number; cpuModel: string; loadAvg1: number; at: string };
+}
+
+/**
+ * tagAndWait round trips after a warm-up: p50/p99 over all `n` of them (those that did not end with the action
+ * in place count at the time they took; `inPlace` says how many did), with the 1-minute load average around it.
+ */
+export interface ActionLatency {
+  p50: number;
+  p99: number;
+  n: number;
+  inPlace: number;
+  warmup: number;
+  statuses: Record<string, number>;
+  loadAvg1: { before: number; after: number };
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -89,14 +109,15 @@ export async function run(argv: string[]): Promise<number> {
     const driverIngestPerSec = Math.max(...ingest.steps.map((st) => st.receivedPerSec));
     const calm = ingest.steps.filter((st) => st.offeredPerSec > 0 && st.offeredPerSec <= driverIngestPerSec / 2);
     log(`ingest up to ${driverIngestPerSec} tags/s; tag-to-action latency`);
-    const hint = await measureAction(join(dir, 'hint'), samples, null);
+    const { floor, ...hint } = await measureAction(join(dir, 'hint'), samples, null, true);
     let kernel: RuntimeBench['tagToActionUs']['kernel'] = { skipped: '--no-kernel' };
     if (!parsed.values['no-kernel']) {
       const made = BenchNamespace.create();
       if ('reason' in made) kernel = { skipped: made.reason };
       else {
         try {
-          kernel = { ...(await measureAction(join(dir, 'kernel'), samples, made.space)), actuator: 'controller pace actuator: htb class rate change, each request a new rate' };
+          const { floor: _none, ...measured } = await measureAction(join(dir, 'kernel'), samples, made.space, false);
+          kernel = { ...measured, actuator: 'controller pace actuator: htb class rate change, each request a new rate' };
         } finally {
           made.space.close();
         }
@@ -110,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
       driverIngestPerSec,
       driverIngestLost: calm.reduce((sum, st) => sum + st.tagged - st.received, 0),
       driverIngest: ingest,
+      socketRoundTripFloorUs: floor!,
       tagToActionUs: { hint, kernel },
       targets: {},
       environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAvg1: round(loadavg()[0]!, 2), at: new Date().toISOString() },
@@ -239,8 +261,11 @@ async function measureIngest(socket: string, apps: number, ms: number): Promise<
  * tagAndWait round trips from an app process through driver and the real controller: a hint policy (the reply
  * carries the stagger hint), or a pace policy whose htb class rate changes with every Tag's value.
  */
-async function measureAction(dir: string, samples: number, space: BenchNamespace | null): Promise<{ p50: number; p99: number; n: number; statuses: Record<string, number> }> {
+async function measureAction(dir: string, samples: number, space: BenchNamespace | null, withFloor: boolean): Promise<ActionLatency & { floor?: RuntimeBench['socketRoundTripFloorUs'] }> {
   mkdirSync(dir);
+  const echoPath = join(dir, 'echo.sock');
+  const echo = withFloor ? createServer((c) => c.on('data', (d) => c.write(d)).on('error', () => undefined)) : null;
+  if (echo) await new Promise<void>((resolve) => echo.listen(echoPath, resolve));
   const socket = join(dir, 'driver.sock');
   const bus = new InProcessBus();
   const driver = new Driver({ id: 'bench', locales: ['bench-host'], bus, socketPath: socket });
@@ -261,12 +286,22 @@ async function measureAction(dir: string, samples: number, space: BenchNamespace
   try {
     await app.ready;
     await until(() => driver.signatures.size === 1, 5000, 'the signature to reach the driver');
-    await app.step({ count: Math.min(200, samples) }); // warm-up (and the root htb installed once)
-    const r = (await app.step({ count: samples })) as LatencyResult;
+    const warmup = Math.min(200, samples);
+    let floor: RuntimeBench['socketRoundTripFloorUs'] | undefined;
+    if (echo) {
+      await app.step({ mode: 'floor', echo: echoPath, count: warmup });
+      const f = ((await app.step({ mode: 'floor', echo: echoPath, count: samples })) as { waitedUs: number[] }).waitedUs.sort((a, b) => a - b);
+      floor = { p50: percentile(f, 0.5), p99: percentile(f, 0.99), n: f.length };
+    }
+    await app.step({ mode: 'latency', count: warmup }); // warm-up (and the root htb installed once)
+    const before = round(loadavg()[0]!, 2);
+    const r = (await app.step({ mode: 'latency', count: samples })) as LatencyResult;
+    const after = round(loadavg()[0]!, 2);
     const sorted = [...r.waitedUs].sort((a, b) => a - b);
-    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length, statuses: r.statuses };
+    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length, inPlace: r.inPlace, warmup, statuses: r.statuses, loadAvg1: { before, after }, floor };
   } finally {
     await app.close();
+    if (echo) await new Promise<void>((resolve) => echo.close(() => resolve()));
     await driver.stop();
     await controller.close();
     await bus.close();
