@@ -33,6 +33,7 @@ class UnixTransport implements Transport {
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
   private packetsIn = 0;
+  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
 
   constructor(
     private readonly path: string,
@@ -50,26 +51,36 @@ class UnixTransport implements Transport {
   private connect(): void {
     if (this.closed) return;
     const reader = new FrameReader();
-    const s = createConnection(this.path);
+    const onPacket = (packet: Buffer) => {
+      try {
+        this.ev.onPacket(decodePacket(packet, ++this.packetsIn));
+      } catch (err) {
+        this.ev.onBadPacket(err as Error);
+      }
+    };
+    // Replies and hints are read into one buffer owned by this connection (no stream machinery or Buffer per read):
+    // decodePacket copies what it keeps, and FrameReader copies a partial frame before the buffer is reused.
+    const s = createConnection({
+      path: this.path,
+      onread: {
+        buffer: this.readBuffer,
+        callback: (n: number, buf: Uint8Array) => {
+          const r = reader.push(Buffer.from(buf.buffer, buf.byteOffset, n), onPacket);
+          if (!r.ok) {
+            this.ev.onBadPacket(new Error(`driver sent a frame of ${r.length} bytes; reconnecting`));
+            s.destroy();
+            return false;
+          }
+          return true;
+        },
+      },
+    });
     this.socket = s;
     s.unref();
     s.setNoDelay?.(true);
     s.on('connect', () => {
       this.ready = true;
       this.ev.onConnect();
-    });
-    s.on('data', (chunk: Buffer) => {
-      const r = reader.push(chunk, (packet) => {
-        try {
-          this.ev.onPacket(decodePacket(packet, ++this.packetsIn));
-        } catch (err) {
-          this.ev.onBadPacket(err as Error);
-        }
-      });
-      if (!r.ok) {
-        this.ev.onBadPacket(new Error(`driver sent a frame of ${r.length} bytes; reconnecting`));
-        s.destroy();
-      }
     });
     s.on('error', () => {
       // 'close' follows and schedules the reconnection; the tagger counts what it could not send.
