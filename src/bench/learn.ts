@@ -59,7 +59,8 @@ export interface LearnBenchResult {
   /** DuckDB time / ours (a lower bound when DuckDB timed out; null when it failed). */
   speedup: number | null;
   speedupIsLowerBound: boolean;
-  targets: { speedup: boolean; seconds: boolean; bytesPerRecord: boolean };
+  /** Whether each target is met; speedup is null when DuckDB failed (not measured). */
+  targets: { speedup: boolean | null; seconds: boolean; bytesPerRecord: boolean };
 }
 
 const HELP = `usage: smarttags bench learn [--records N] [--keep DIR] [--json FILE] [options]
@@ -208,7 +209,7 @@ export async function runLearnBench(o: LearnBenchOptions): Promise<LearnBenchRes
       speedup,
       speedupIsLowerBound: duckdb.status === 'timeout',
       targets: {
-        speedup: speedup !== null && speedup >= TARGETS.speedup,
+        speedup: speedup === null ? null : speedup >= TARGETS.speedup,
         seconds: oursResult.totalMs <= TARGETS.seconds * 1000,
         bytesPerRecord: oursResult.bytesPerRecord !== null && oursResult.bytesPerRecord <= TARGETS.bytesPerRecord,
       },
@@ -221,7 +222,7 @@ export async function runLearnBench(o: LearnBenchOptions): Promise<LearnBenchRes
 /** The human-readable summary printed by `bench learn`. */
 export function formatLearnBench(r: LearnBenchResult): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const ok = (b: boolean) => (b ? 'met' : 'MISSED');
+  const ok = (b: boolean | null) => (b === null ? 'not measured' : b ? 'met' : 'MISSED');
   const o = r.ours;
   const lines = [
     `records ${r.records.toLocaleString('en-US')}, ${o.series} series, ${o.candidates.toLocaleString('en-US')} candidate pairs (max ${r.maxHops} hops), ${r.machine.cpus} cpus, node ${r.machine.node}`,
@@ -236,7 +237,7 @@ export function formatLearnBench(r: LearnBenchResult): string {
     lines.push(`duckdb  ${s(d.totalMs)}  (read_csv ${s(d.loadMs)}, related pairs ${s(d.pairsMs)}, ASOF query ${s(d.queryMs)}); ${d.probes.toLocaleString('en-US')} probes, ${d.candidates.toLocaleString('en-US')} pairs, td ${r.td} µs`);
     lines.push(`        CPU ${s(d.cpuMs)}; peak RSS ${mib(d.peakRssBytes)} - idle ${mib(d.baselineRssBytes)} = ${d.bytesPerRecord === null ? 'n/a' : d.bytesPerRecord.toFixed(1)} bytes/record`);
   }
-  lines.push(`speedup ${r.speedup === null ? 'n/a' : `${r.speedupIsLowerBound ? '>= ' : ''}${r.speedup.toFixed(1)}x`} (target >= ${TARGETS.speedup}x: ${ok(r.targets.speedup)}); ours <= ${TARGETS.seconds} s: ${ok(r.targets.seconds)}; <= ${TARGETS.bytesPerRecord} B/record: ${ok(r.targets.bytesPerRecord)}`);
+  lines.push(`speedup ${r.speedup === null ? 'n/a (DuckDB did not finish)' : `${r.speedupIsLowerBound ? '>= ' : ''}${r.speedup.toFixed(1)}x`} (target >= ${TARGETS.speedup}x: ${ok(r.targets.speedup)}); ours <= ${TARGETS.seconds} s: ${ok(r.targets.seconds)}; <= ${TARGETS.bytesPerRecord} B/record: ${ok(r.targets.bytesPerRecord)}`);
   return lines.join('\n');
 }
 

@@ -65,6 +65,8 @@ test('bench learn without --keep leaves no files behind, reports a failing DuckD
   assert.equal(r.duckdb.status, 'failed', 'a DuckDB failure is reported, not thrown');
   if (r.duckdb.status === 'failed') assert.match(r.duckdb.error, /memoryLimit: expected a size such as 6GB, got "lots"/);
   assert.equal(r.speedup, null);
+  assert.equal(r.targets.speedup, null, 'not measured rather than missed');
+  assert.match(formatLearnBench(r), /speedup n\/a \(DuckDB did not finish\) \(target >= 10x: not measured\)/);
   assert.ok(r.ours.signatures >= 0 && r.ours.records > 1000, 'our side still measured');
   const dir = logs.map((l) => l.match(/ into (\S+)$/)?.[1]).find(Boolean);
   assert.ok(dir, 'the generation log names the directory');
