@@ -11,6 +11,7 @@ import { PolicyReroute } from './reroute.ts';
 import { dist, medianOf, round, spread, type Dist, type Spread } from './stats.ts';
 import { qdiscDrops, TcBatch } from './tc-batch.ts';
 import { Topology, type TopologySpec } from './topology.ts';
+import { planSplit, type SplitPlan } from './dml-plan.ts';
 import { IPERF_PORT } from './bulk.ts';
 import { SmartTagsHarness } from './smarttags-harness.ts';
 import type { SignaturesDoc } from '../engine/signature.ts';
@@ -172,7 +173,7 @@ export class DmlBed {
       }),
       samplePeriodMs: 2,
       learn: DML_LEARN,
-      controller: { maxActionsPerSec: 10_000, policies: [this.reroutePolicy()] },
+      controller: { maxActionsPerSec: 10_000, policies: this.smarttagsPolicies() },
     });
     await this.harness.start();
     const tagging = { endpoint: this.harness.socketPath, locale: 'ps' };
@@ -182,29 +183,66 @@ export class DmlBed {
     }
     await this.server.next<{ ready: string[] }>(60_000);
     // The other traffic on path 2: a paced TCP flow from bg to the server's namespace, running throughout.
+    // Socket pacing (--fq-rate) spreads its packets; -b alone sends each 1 ms timer's share as one burst.
     await startDaemon(this.topo, 'ps', 'iperf3-server-ps', ['iperf3', '-s', '-B', PS_ADDRESS, '-p', String(IPERF_PORT)]);
     await sleep(300);
-    await startDaemon(this.topo, 'bg', 'iperf3-background', ['iperf3', '-c', PS_ADDRESS, '-p', String(IPERF_PORT), '-b', `${this.o.backgroundMbit}M`, '-t', '86400']);
+    await startDaemon(this.topo, 'bg', 'iperf3-background', ['iperf3', '-c', PS_ADDRESS, '-p', String(IPERF_PORT), '-b', `${this.o.backgroundMbit}M`, '--fq-rate', `${this.o.backgroundMbit}M`, '-t', '86400']);
     await sleep(1000);
   }
 
   /**
-   * The operator's policy: when a learned signature predicts qdisc drops after a Tag, move half of the
-   * workers (by source address) onto the second path at the worker switch for the signature's window plus
-   * smarttagsHoldMs. Which Tag and when come from the signature.
+   * The path capacities the operator configures: the first path's port rate, and the second path's port
+   * rate less the rate provisioned for its other traffic.
    */
-  reroutePolicy(): Record<string, unknown> {
+  pathCapacitiesBps(): [number, number] {
+    return [this.o.rateMbit * 1e6, Math.max(0, this.o.rateMbit - this.o.backgroundMbit) * 1e6];
+  }
+
+  /** The split SmartTags acts with: workers per path and each worker's pacing rate (see planSplit). */
+  smarttagsPlan(): SplitPlan {
+    return planSplit(this.o.workers, this.pathCapacitiesBps(), this.o.gradBytes);
+  }
+
+  /**
+   * The operator's policies: when a learned signature predicts qdisc drops after a Tag, move the planned
+   * workers (by source address) onto the second path at the worker switch, and pace every worker at its
+   * planned rate (planSplit), for the signature's window plus smarttagsHoldMs. Which Tag
+   * and when come from the signature; how many move and how fast each sends come from the capacities.
+   */
+  smarttagsPolicies(): Record<string, unknown>[] {
+    const plan = this.smarttagsPlan();
     const alt = this.topo.port('sa', 'r2');
-    const moved = this.workerAddresses.slice(this.o.workers - Math.floor(this.o.workers / 2));
-    return {
-      name: 'sync-reroute',
+    const stay = this.workerAddresses.slice(0, plan.senders[0]).map((_, i) => `w${i + 1}`);
+    const moved = this.workerAddresses.slice(plan.senders[0]);
+    const movedNodes = moved.map((_, i) => `w${plan.senders[0] + i + 1}`);
+    const common = {
       match: { event: 'qdisc_drop', maxQValue: 0.05 },
-      action: 'reroute',
-      targets: moved.map((addr, i) => ({ netns: alt.ns, table: CONTROLLER_TABLE + i, priority: CONTROLLER_TABLE + i, from: `${addr}/32`, dst: `${PS_ADDRESS}/32`, via: alt.peerAddress, dev: alt.dev })),
       expiration: { marginUs: this.o.smarttagsHoldMs * 1000 },
       // Every rpc_sync has the same value: the extent cannot single out some of them, the q-value decides.
       minEventProbability: 0.1,
     };
+    const pace = (name: string, nodes: string[], perWorkerBps: number) => ({
+      ...common,
+      name,
+      action: 'pace',
+      targets: nodes.map((w) => {
+        const p = this.topo.port(w, 'sa');
+        return { netns: p.ns, dev: p.dev };
+      }),
+      derive: { bottleneckBps: perWorkerBps * nodes.length, responders: nodes.length },
+    });
+    const out: Record<string, unknown>[] = [];
+    if (moved.length) {
+      out.push({
+        ...common,
+        name: 'sync-reroute',
+        action: 'reroute',
+        targets: moved.map((addr, i) => ({ netns: alt.ns, table: CONTROLLER_TABLE + i, priority: CONTROLLER_TABLE + i, from: `${addr}/32`, dst: `${PS_ADDRESS}/32`, via: alt.peerAddress, dev: alt.dev })),
+      });
+      out.push(pace('sync-pace-path2', movedNodes, plan.rateBps[1]));
+    }
+    if (stay.length) out.push(pace('sync-pace-path1', stay, plan.rateBps[0]));
+    return out;
   }
 
   async drops(): Promise<number> {
