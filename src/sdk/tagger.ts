@@ -94,8 +94,9 @@ const utf8 = new TextEncoder();
 
 interface Waiter {
   resolve: (r: WaitResult) => void;
-  timer: NodeJS.Timeout;
   start: number;
+  /** performance.now() in ms after which the wait resolves as a timeout. */
+  deadline: number;
 }
 
 class RingTagger implements Tagger {
@@ -135,6 +136,12 @@ class RingTagger implements Tagger {
     this.clockInvalidation = false;
   };
   private readonly waiters = new Map<number, Waiter>();
+  /**
+   * One timer for all waits, due at the earliest deadline (no timer created and cleared per tagAndWait); it holds
+   * the process open only while some wait is pending.
+   */
+  private waitTimer: NodeJS.Timeout | null = null;
+  private waitTimerAt = Infinity;
   private readonly hintHandlers = new Set<(h: WireHint) => void>();
   private readonly transport: Transport;
   private readonly timer: NodeJS.Timeout;
@@ -224,17 +231,36 @@ class RingTagger implements Tagger {
     this.reqIds[i] = requestId;
     this.head++;
     this.stats.tagged++;
-    const timeoutMs = opts.timeoutMs ?? 1000;
+    const deadline = performance.now() + (opts.timeoutMs ?? 1000);
     const promise = new Promise<WaitResult>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(requestId);
-        resolve({ status: 'timeout', waitedUs: waited() });
-      }, timeoutMs);
-      this.waiters.set(requestId, { resolve, timer, start });
+      this.waiters.set(requestId, { resolve, start, deadline });
     });
+    if (deadline < this.waitTimerAt) this.armWaitTimer(deadline);
+    else this.waitTimer!.ref();
     this.flush();
     return promise;
   }
+
+  private armWaitTimer(at: number): void {
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimerAt = at;
+    this.waitTimer = setTimeout(this.expireWaits, Math.max(0, at - performance.now()));
+  }
+
+  /** Resolves the waits whose deadline passed as timeouts; re-arms for the earliest one left. */
+  private readonly expireWaits = (): void => {
+    this.waitTimer = null;
+    this.waitTimerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [id, w] of this.waiters) {
+      if (w.deadline <= now) {
+        this.waiters.delete(id);
+        w.resolve({ status: 'timeout', waitedUs: nowMicros() - w.start });
+      } else if (w.deadline < next) next = w.deadline;
+    }
+    if (next < Infinity) this.armWaitTimer(next);
+  };
 
   onHint(cb: (hint: WireHint) => void): () => void {
     this.hintHandlers.add(cb);
@@ -349,7 +375,7 @@ class RingTagger implements Tagger {
       if (!w) return;
       this.stats.replies++;
       this.waiters.delete(p.reply.requestId);
-      clearTimeout(w.timer);
+      if (this.waiters.size === 0) this.waitTimer?.unref();
       const waitedUs = nowMicros() - w.start;
       const r = p.reply;
       if (r.status === ReplyStatus.decided && r.reply) w.resolve({ status: 'decided', reply: r.reply, waitedUs });
