@@ -94,6 +94,9 @@ export class Controller {
   private timerAt = Infinity;
   private unrespond: (() => void) | null = null;
   private seq = 0;
+  /** Rule ids are `r<ms base 36>-<seq base 36>`; the prefix is formatted once per millisecond. */
+  private idMs = -1;
+  private idPrefix = '';
   private closed = false;
 
   constructor(private readonly opts: ControllerOptions) {
@@ -222,11 +225,12 @@ export class Controller {
   }
 
   private resolveTarget(policy: Policy, target: Target, tag: SmartRecord, sig: Signature): Record<string, unknown> {
-    const out: Record<string, unknown> = { ...target };
+    // Copied without `locale` (rather than deleted from a copy, which would turn every rule's parameters into a slow dictionary).
+    const out: Record<string, unknown> = {};
+    for (const k in target) if (k !== 'locale') out[k] = (target as Record<string, unknown>)[k];
     let locale = target.locale;
     if (locale === '$tag') locale = tag.locale;
     else if (locale === '$event') locale = sig.event.locale;
-    delete out.locale;
     if (locale !== undefined) {
       const where = this.opts.locales?.[locale];
       if (where?.netns !== undefined && out.netns === undefined) out.netns = where.netns;
@@ -379,7 +383,12 @@ export class Controller {
   }
 
   private nextId(): string {
-    return `r${Date.now().toString(36)}-${(++this.seq).toString(36)}`;
+    const ms = Date.now();
+    if (ms !== this.idMs) {
+      this.idMs = ms;
+      this.idPrefix = `r${ms.toString(36)}-`;
+    }
+    return this.idPrefix + (++this.seq).toString(36);
   }
 }
 

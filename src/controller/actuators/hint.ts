@@ -17,12 +17,16 @@ export interface HintParams {
 }
 
 const MAX_VALUES = 32;
+const MAX_SUBJECTS = 4096;
 
 export class HintActuator implements Actuator<HintParams> {
   readonly name = 'hint';
   readonly kernel = false;
   /** Delivered once; not a rule that lives and is reverted. */
   readonly lasting = false;
+
+  /** Subject per locale, so a hint does not re-encode its locale into a subject each time (bounded). */
+  private readonly subjects = new Map<string, string>();
 
   constructor(private readonly bus: Bus) {}
 
@@ -59,8 +63,17 @@ export class HintActuator implements Actuator<HintParams> {
 
   async apply(rule: Rule<HintParams>): Promise<Hint> {
     const h = this.hintOf(rule);
-    this.bus.publish(SUBJECTS.hint(rule.params.locale), h);
+    this.bus.publish(this.subject(rule.params.locale), h);
     return h;
+  }
+
+  private subject(locale: string): string {
+    let s = this.subjects.get(locale);
+    if (s === undefined) {
+      if (this.subjects.size >= MAX_SUBJECTS) this.subjects.clear();
+      this.subjects.set(locale, (s = SUBJECTS.hint(locale)));
+    }
+    return s;
   }
 
   async revert(): Promise<void> {
