@@ -271,7 +271,7 @@ export class Controller {
     if (live) {
       if (rule.expiresAt > live.rule.expiresAt) live.rule.expiresAt = rule.expiresAt;
       let reason = `coalesced with live rule ${live.rule.id}; expiry extended`;
-      if (!dry && actuator.update && JSON.stringify(rule.params) !== JSON.stringify(live.rule.params)) {
+      if (!dry && actuator.update && !sameParams(rule.params, live.rule.params)) {
         if (!this.bucket.take(this.clock())) reason += '; new strength not applied (limit: maxActionsPerSec)';
         else {
           try {
@@ -390,6 +390,22 @@ export class Controller {
     }
     return this.idPrefix + (++this.seq).toString(36);
   }
+}
+
+/** Do two validated parameter sets ask for the same thing? Flat ones compare field by field, nested ones as JSON. */
+function sameParams(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return a === b;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    const v = x[k];
+    if (typeof v === 'object' && v !== null) return JSON.stringify(a) === JSON.stringify(b);
+    if (!(k in y) || y[k] !== v) return false;
+    n++;
+  }
+  for (const _ in y) n--;
+  return n === 0;
 }
 
 function decision(rule: Rule<unknown>, status: RuleDecision['status']): RuleDecision {
