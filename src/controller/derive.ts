@@ -6,7 +6,10 @@
 //   responders   N = round(v) (the Tag's value is the fan-out) or a fixed derive.responders;
 //   pacing rate  rate = bottleneckBps / N  (each sender gets its fair share of the bottleneck);
 //   stagger slot slotUs = ceil(bytesPerResponder * 8 / bottleneckBps * 1e6) (one response's time at line rate);
-//   delay        delayUs = jitterUs = slotUs * (N - 1) / 2 (netem: senders spread over [0, (N-1) slots]).
+//   delay        delayUs = jitterUs = slotUs * (N - 1) / 2 (netem: senders spread over [0, (N-1) slots]);
+//   byte window  windowBytes = floor(bufferBytes * 1448/1514) (the response payload the bottleneck's buffer holds
+//                as full-size Ethernet frames), requestBytes = floor(windowBytes / 3) (three requests in flight: while
+//                one is asked for, two thirds of the window keep the port busy); a query that fits is not slowed.
 
 import type { Signature } from '../engine/signature.ts';
 import type { SmartRecord } from '../protocol/record.ts';
@@ -41,6 +44,15 @@ export function expiresAt(policy: Policy, sigs: Signature[], tag: SmartRecord): 
   return tag.time + Math.round(Math.min(life, e.maxUs));
 }
 
+/** Payload share of a full-size frame: 1448 B of TCP payload (timestamps on) in 1514 B counted by a byte fifo. */
+const PAYLOAD_SHARE = 1448 / 1514;
+
+/** The byte window hint: how many response bytes may be outstanding so they all fit in the bottleneck's buffer. */
+export function byteWindow(bufferBytes: number): { windowBytes: number; requestBytes: number } {
+  const windowBytes = Math.max(1, Math.floor(bufferBytes * PAYLOAD_SHARE));
+  return { windowBytes, requestBytes: Math.max(1, Math.floor(windowBytes / 3)) };
+}
+
 export function responders(policy: Policy, tag: SmartRecord): number {
   const r = policy.derive.responders;
   return r === 'tag-value' ? Math.max(1, Math.round(tag.value)) : r;
@@ -57,6 +69,7 @@ export function derivedParams(policy: Policy, tag: SmartRecord): Record<string, 
     case 'delay':
       return slotUs !== undefined ? { delayUs: Math.round((slotUs * (n - 1)) / 2), jitterUs: Math.round((slotUs * (n - 1)) / 2) } : {};
     case 'hint':
+      if (d.bufferBytes !== undefined) return { kind: 'window', ...byteWindow(d.bufferBytes) };
       return slotUs !== undefined ? { kind: 'stagger', slotUs, responders: n } : { responders: n };
     default:
       return {};

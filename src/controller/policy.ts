@@ -32,6 +32,8 @@ export interface DeriveSpec {
   responders: 'tag-value' | number;
   /** Bytes each responder sends (the predicted burst per sender), for the stagger slot and delay. */
   bytesPerResponder?: number;
+  /** Bytes the predicted bottleneck's buffer holds (an operator fact): a hint then carries a byte window. */
+  bufferBytes?: number;
 }
 
 export interface ExpirationSpec {
@@ -194,7 +196,7 @@ export function parsePolicies(raw: unknown, known: readonly string[], path: (str
       if (typeof respRaw !== 'number' || !Number.isInteger(respRaw) || respRaw < 1 || respRaw > 100_000) throw new PolicyError([...d.path, 'responders'], `must be "tag-value" or an integer >= 1, got ${JSON.stringify(respRaw)}`);
       responders = respRaw;
     }
-    const derive: DeriveSpec = { bottleneckBps: d.num('bottleneckBps', undefined, 8, 1e13), responders, bytesPerResponder: d.num('bytesPerResponder', undefined, 1, 1e12) };
+    const derive: DeriveSpec = { bottleneckBps: d.num('bottleneckBps', undefined, 8, 1e13), responders, bytesPerResponder: d.num('bytesPerResponder', undefined, 1, 1e12), bufferBytes: d.num('bufferBytes', undefined, 1, 1e12) };
     d.done();
 
     const e = Reader.of([...r.path, 'expiration'], r.raw('expiration'));

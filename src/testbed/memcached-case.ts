@@ -69,6 +69,9 @@ export function defaultMemcachedOptions(quick: boolean): MemcachedCaseOptions {
   };
 }
 
+/** What the SmartTags controller does on a likely incast: pace the servers, stagger or window the client's requests. */
+export type SmartTagsAction = 'pace' | 'stagger' | 'window';
+
 /** One configuration to run: a client-side mode plus optional static pacing of every server. */
 export interface ModeSpec {
   /** Family: none, jitter, window, pacing, reactive. */
@@ -78,7 +81,7 @@ export interface ModeSpec {
   client: ClientMode;
   pacingMbit: number | null;
   /** SmartTags action phase: Tags through tagAndWait, the controller acts on the learned signature with this action. */
-  smarttags?: 'pace' | 'stagger';
+  smarttags?: SmartTagsAction;
 }
 
 export interface ModeMetrics {
@@ -127,6 +130,7 @@ export function memcachedModes(o: MemcachedCaseOptions): ModeSpec[] {
     ...o.sweeps.reactiveHoldMs.map((h) => ({ family: 'reactive', param: h, client: { kind: 'reactive', rateMbit: fair, holdMs: h } as ClientMode, pacingMbit: null })),
     { family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'pace' },
     { family: 'smarttags-stagger', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'stagger' },
+    { family: 'smarttags-window', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'window' },
   ];
 }
 
@@ -227,12 +231,30 @@ export class MemcachedBed {
   }
 
   /**
-   * The controller section of a SmartTags action mode: pace every server at rate/N, or stagger the requests
+   * The byte-window policy: an application hint telling the client, for this query only, to keep at most the
+   * response bytes the client port's buffer holds outstanding (bufferBytes, an operator fact), in requests of
+   * a third of that. Which Tag and which values (only those the extent makes drops likely at) come from the signature.
+   */
+  windowPolicy(): Record<string, unknown> {
+    return {
+      name: 'incast-window',
+      match: { event: 'qdisc_drop', maxQValue: 0.05, minLift: 2 },
+      action: 'hint',
+      targets: [{ locale: '$tag' }],
+      derive: { bufferBytes: this.o.bufferBytes },
+      minEventProbability: 0.5,
+    };
+  }
+
+  /**
+   * The controller section of a SmartTags action mode: pace every server at rate/N, window the client's
+   * requests of a likely incast by the buffer size, or stagger the requests
    * by one slot and pace every server at the port rate (so a lone response's slow start queues at its
    * sender, not in the switch buffer).
    */
-  controllerSection(action: 'pace' | 'stagger'): Record<string, unknown> {
+  controllerSection(action: SmartTagsAction): Record<string, unknown> {
     if (action === 'pace') return { maxActionsPerSec: 10_000, policies: [this.pacingPolicy()] };
+    if (action === 'window') return { maxActionsPerSec: 10_000, policies: [this.windowPolicy()] };
     const atPortRate = { ...this.pacingPolicy(), name: 'sender-port-rate', params: { rate: this.o.rateMbit * 1e6 } };
     return { maxActionsPerSec: 10_000, policies: [this.staggerPolicy(), atPortRate] };
   }

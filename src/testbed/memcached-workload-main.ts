@@ -1,7 +1,7 @@
 // Entry point of the MemCached client process inside the client namespace: reads a WorkloadConfig (JSON)
 // from argv, runs it -- instrumented with the SmartTags SDK when `tagging` is set: an `MG` Tag (value:
-// predicted response bytes) at every MultiGet (waiting for the controller and following its stagger hint
-// in the action phase) and an `RS` Tag when its responses start -- and prints
+// predicted response bytes) at every MultiGet (waiting for the controller and following its byte-window
+// or stagger hint in the action phase) and an `RS` Tag when its responses start -- and prints
 // {"results": [...], "tagger": stats} on stdout; errors go to stderr with exit code 1.
 
 import { createTagger, type Tagger } from '../sdk/index.ts';
@@ -33,10 +33,16 @@ try {
       if (!wait) return t.tag('MG', predicted);
       const r = await t.tagAndWait('MG', predicted, { timeoutMs: 50 });
       waits[r.status] = (waits[r.status] ?? 0) + 1;
-      // An application hint from the controller: spread the per-server requests by one slot each.
-      const hint = r.status === 'decided' ? r.reply.hints.find((h) => h.action === 'stagger') : undefined;
-      const slotUs = Number(hint?.params['slotUs']);
-      if (hint && Number.isFinite(slotUs) && slotUs > 0) return { staggerMs: slotUs / 1000 };
+      if (r.status !== 'decided') return undefined;
+      // An application hint from the controller for this query: a byte window of outstanding responses, or a
+      // stagger spreading the per-server requests by one slot each.
+      const window = r.reply.hints.find((h) => h.action === 'window');
+      const windowBytes = Number(window?.params['windowBytes']);
+      const requestBytes = Number(window?.params['requestBytes']);
+      if (window && windowBytes > 0 && requestBytes > 0) return { windowBytes, requestBytes };
+      const stagger = r.reply.hints.find((h) => h.action === 'stagger');
+      const slotUs = Number(stagger?.params['slotUs']);
+      if (stagger && Number.isFinite(slotUs) && slotUs > 0) return { staggerMs: slotUs / 1000 };
       return undefined;
     };
     hooks.onFirstResponse = (q) => t.tag('RS', q.parts.length);

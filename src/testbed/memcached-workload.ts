@@ -42,7 +42,7 @@ export interface WorkloadConfig {
   switchQueue: string;
   mode: ClientMode;
   /** SmartTags instrumentation: Tags through the SDK to the driver at `endpoint`; `wait` uses tagAndWait on MG
-   *  and follows a `stagger` hint in the controller's reply. */
+   *  and follows a `stagger` or `window` hint in the controller's reply. */
   tagging?: { endpoint: string; locale: string; wait: boolean };
 }
 
@@ -87,11 +87,61 @@ export function planQueries(cfg: Pick<WorkloadConfig, 'seed' | 'queries' | 'larg
   return out;
 }
 
+/**
+ * How to schedule one query's requests (an application hint): a stagger (per-server request i issued
+ * i * staggerMs after the first), or a byte window (requests of about requestBytes predicted bytes each, at most
+ * windowBytes outstanding; one request is always allowed).
+ */
+export type IssueAdvice = { staggerMs: number } | { windowBytes: number; requestBytes: number };
+
 /** Hooks for instrumentation (SmartTags Tags): called when a MultiGet is issued and when replies start. */
 export interface WorkloadHooks {
-  /** May return a stagger: per-server request i is then issued i * staggerMs after the first. */
-  onIssue?(q: PlannedQuery, predictedBytes: number): void | { staggerMs: number } | Promise<void | { staggerMs: number }>;
+  onIssue?(q: PlannedQuery, predictedBytes: number): void | IssueAdvice | Promise<void | IssueAdvice>;
   onFirstResponse?(q: PlannedQuery): void;
+}
+
+/** Splits each per-server part into requests of at most max(1, floor(requestBytes / bytesPerKey)) keys, in part order. */
+export function chunkParts(q: PlannedQuery, bytesPerKey: number, requestBytes: number): { server: number; keys: number[] }[] {
+  const per = Math.max(1, Math.floor(requestBytes / Math.max(1, bytesPerKey)));
+  const out: { server: number; keys: number[] }[] = [];
+  for (const p of q.parts) for (let i = 0; i < p.keys.length; i += per) out.push({ server: p.server, keys: p.keys.slice(i, i + per) });
+  return out;
+}
+
+/**
+ * Runs requests keeping at most `windowBytes` predicted bytes outstanding (one request always goes), issuing
+ * the next as soon as one completes; returns the bytes received.
+ */
+export async function runByteWindow<T extends { bytes: number }>(requests: number[], windowBytes: number, fetch: (i: number) => Promise<T>): Promise<number> {
+  let outstanding = 0;
+  let inFlight = 0;
+  let next = 0;
+  let received = 0;
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    const pump = () => {
+      if (failed) return;
+      if (next === requests.length && inFlight === 0) return resolve(received);
+      while (next < requests.length && (inFlight === 0 || outstanding + requests[next]! <= windowBytes)) {
+        const i = next++;
+        outstanding += requests[i]!;
+        inFlight++;
+        fetch(i).then(
+          (r) => {
+            outstanding -= requests[i]!;
+            inFlight--;
+            received += r.bytes;
+            pump();
+          },
+          (e: unknown) => {
+            failed = true;
+            reject(e);
+          },
+        );
+      }
+    };
+    pump();
+  });
 }
 
 export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}): Promise<QueryResult[]> {
@@ -122,29 +172,39 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
       const startMs = Date.now();
       const t0 = performance.now();
       const advice = await hooks.onIssue?.(q, predicted);
-      const stagger = advice && advice.staggerMs > 0 ? advice.staggerMs : 0;
+      const stagger = advice && 'staggerMs' in advice && advice.staggerMs > 0 ? advice.staggerMs : 0;
+      const byteWindow = advice && 'windowBytes' in advice && advice.windowBytes > 0 && advice.requestBytes > 0 ? advice : null;
       const delays = jitter.map((j, i) => j + i * stagger);
       let firstByte = Infinity;
-      const fetch = async (i: number) => {
-        const part = q.parts[i]!;
-        if (delays[i]! > 0) await sleep(delays[i]!);
+      const get = async (part: { server: number; keys: number[] }) => {
         const r = await clients[part.server]!.get(part.keys.map((k) => keyName(part.server, k)));
         if (r.firstByteAt < firstByte) {
           if (firstByte === Infinity) hooks.onFirstResponse?.(q);
           firstByte = r.firstByteAt;
         }
         if (r.values.size !== part.keys.length) throw new Error(`query ${index}: server ${part.server} returned ${r.values.size} of ${part.keys.length} keys`);
-        return r.bytes;
+        return r;
       };
-      const window = cfg.mode.kind === 'window' ? Math.max(1, Math.floor(cfg.mode.outstanding)) : q.parts.length;
       let bytes = 0;
-      let next = 0;
-      await Promise.all(Array.from({ length: Math.min(window, q.parts.length) }, async () => {
-        while (next < q.parts.length) {
-          const got = await fetch(next++);
-          bytes += got;
-        }
-      }));
+      if (byteWindow) {
+        // The hint applies to this query only: requests sized and windowed so their responses fit the buffer.
+        const bytesPerKey = predicted / q.parts.reduce((a, p) => a + p.keys.length, 0);
+        const requests = chunkParts(q, bytesPerKey, byteWindow.requestBytes);
+        bytes = await runByteWindow(requests.map((r) => r.keys.length * bytesPerKey), byteWindow.windowBytes, (i) => get(requests[i]!));
+      } else {
+        const fetch = async (i: number) => {
+          if (delays[i]! > 0) await sleep(delays[i]!);
+          return (await get(q.parts[i]!)).bytes;
+        };
+        const window = cfg.mode.kind === 'window' ? Math.max(1, Math.floor(cfg.mode.outstanding)) : q.parts.length;
+        let next = 0;
+        await Promise.all(Array.from({ length: Math.min(window, q.parts.length) }, async () => {
+          while (next < q.parts.length) {
+            const got = await fetch(next++);
+            bytes += got;
+          }
+        }));
+      }
       const qctMs = performance.now() - t0;
       const drops = (await qdiscDrops(switchTc, cfg.switchDev, cfg.switchQueue)) - dropsBefore;
       results.push({ index, large: q.large, fanout: q.parts.length, keys: q.parts.reduce((a, p) => a + p.keys.length, 0), bytes, startMs, qctMs, firstByteMs: firstByte - t0, drops });

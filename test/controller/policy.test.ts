@@ -56,6 +56,10 @@ test('formulas: expiration from the window, likelihood from the extent, rate and
   assert.deepEqual(derivedParams(h!, t), { kind: 'stagger', slotUs: 8000, responders: 5 });
   const [d] = parsePolicies([{ name: 'd', action: 'delay', derive: { bottleneckBps: 100e6, bytesPerResponder: 100_000, responders: 3 } }], ACTIONS);
   assert.deepEqual(derivedParams(d!, t), { delayUs: 8000, jitterUs: 8000 });
+  // Byte window: the payload a 30 000 B byte fifo holds as 1514 B frames, asked for in thirds.
+  const [w] = parsePolicies([{ name: 'w', action: 'hint', derive: { bufferBytes: 30_000 } }], ACTIONS);
+  assert.deepEqual(derivedParams(w!, t), { kind: 'window', windowBytes: 28_692, requestBytes: 9564 });
+  assert.throws(() => parsePolicies([{ name: 'w', action: 'hint', derive: { bufferBytes: 0 } }], ACTIONS), /derive\.bufferBytes/);
 
   const lg = signature({ tag: 'MG', tagLocale: 'a', logistic: { a: -4, b: 1 } });
   assert.ok(Math.abs(eventProbabilityAt(lg, 4) - 0.5) < 1e-12);
