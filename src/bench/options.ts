@@ -10,10 +10,14 @@ export class BenchUsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** String options only; `--help` prints `help` and returns null; positionals are refused. */
-export function parseBenchArgs(argv: string[], names: readonly string[], help: string): Record<string, string | undefined> | null {
+/**
+ * String options `names` and boolean `flags` (a given flag reads as "true"); `--help` prints `help` and
+ * returns null; positionals are refused.
+ */
+export function parseBenchArgs(argv: string[], names: readonly string[], help: string, flags: readonly string[] = []): Record<string, string | undefined> | null {
   const options: Options = { help: { type: 'boolean', short: 'h' } };
   for (const n of names) options[n] = { type: 'string' };
+  for (const n of flags) options[n] = { type: 'boolean' };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -25,7 +29,9 @@ export function parseBenchArgs(argv: string[], names: readonly string[], help: s
     return null;
   }
   if (parsed.positionals.length > 0) throw new BenchUsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}\n${help}`);
-  return parsed.values as Record<string, string | undefined>;
+  const values: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(parsed.values)) if (k !== 'help') values[k] = typeof v === 'boolean' ? String(v) : (v as string | undefined);
+  return values;
 }
 
 function numberOf(name: string, raw: string): number {

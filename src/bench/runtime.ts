@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { InProcessBus } from '../bus/in-process.ts';
 import { SUBJECTS, type RecordBatch } from '../bus/messages.ts';
-import { parseCommandArgs, numberOption, UsageError } from '../cli/args.ts';
+import { BenchUsageError, integerOption, parseBenchArgs } from './options.ts';
 import { Driver } from '../driver/driver.ts';
 import type { Signature } from '../engine/signature.ts';
 import { createTagger } from '../sdk/index.ts';
@@ -87,15 +87,12 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = join(here, '..', '..');
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(argv, { json: { type: 'string' }, apps: { type: 'string' }, 'ingest-ms': { type: 'string' }, samples: { type: 'string' }, 'no-kernel': { type: 'boolean' } }, HELP);
-  if (!parsed) return 0;
-  if (parsed.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}\n${HELP}`);
-  const apps = numberOption('apps', parsed.values.apps, 4);
-  const ingestMs = numberOption('ingest-ms', parsed.values['ingest-ms'], 1500);
-  const samples = numberOption('samples', parsed.values.samples, 2000);
-  if (!Number.isInteger(apps) || apps < 1 || apps > 64) throw new UsageError('--apps: an integer in 1-64');
-  if (!(ingestMs >= 200)) throw new UsageError('--ingest-ms: at least 200');
-  if (!Number.isInteger(samples) || samples < 10) throw new UsageError('--samples: an integer >= 10');
+  const values = parseBenchArgs(argv, ['json', 'apps', 'ingest-ms', 'samples'], HELP, ['no-kernel']);
+  if (!values) return 0;
+  const apps = integerOption('apps', values.apps, 4, 1);
+  const ingestMs = integerOption('ingest-ms', values['ingest-ms'], 1500, 200);
+  const samples = integerOption('samples', values.samples, 2000, 10);
+  if (apps > 64) throw new BenchUsageError('--apps: an integer in 1-64');
 
   const dir = mkdtempSync(join(tmpdir(), 'st-bench-'));
   try {
@@ -111,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
     log(`ingest up to ${driverIngestPerSec} tags/s; tag-to-action latency`);
     const { floor, ...hint } = await measureAction(join(dir, 'hint'), samples, null, true);
     let kernel: RuntimeBench['tagToActionUs']['kernel'] = { skipped: '--no-kernel' };
-    if (!parsed.values['no-kernel']) {
+    if (values['no-kernel'] !== 'true') {
       const made = BenchNamespace.create();
       if ('reason' in made) kernel = { skipped: made.reason };
       else {
@@ -146,7 +143,7 @@ export async function run(argv: string[]): Promise<number> {
       kernelP99Us: { target: '<= 2000', value: k, met: k === null ? null : k <= 2000 },
     };
     const json = JSON.stringify(result, null, 2);
-    if (parsed.values.json) writeFileSync(parsed.values.json, json + '\n');
+    if (values.json) writeFileSync(values.json, json + '\n');
     process.stdout.write(json + '\n');
     return 0;
   } finally {
