@@ -94,6 +94,13 @@ export interface DmlReport {
   sweeps: Record<string, DmlModeReport[]>;
   /** Iteration times of the first repetition per configuration, for figures. */
   samples: Record<string, number[]>;
+  /** What SmartTags acts with: workers per path and pacing rates (planSplit over the path capacities). */
+  plan: SplitPlan;
+  /**
+   * Lower bounds on the iteration time, ms, not counting the pull: compute plus the push of every gradient
+   * with whole workers per path (`split`), and with the bytes spread over both paths as a fluid (`fluid`).
+   */
+  bound: { splitIterationMs: number; fluidIterationMs: number };
   params: Omit<DmlCaseOptions, 'log'>;
   seconds: number;
 }
@@ -371,5 +378,11 @@ export async function runDmlCase(o: DmlCaseOptions): Promise<DmlReport> {
   const modes: Record<string, DmlModeReport> = {};
   for (const [family, list] of Object.entries(sweeps)) modes[family] = [...list].sort((a, b) => a.iterationMs.mean - b.iterationMs.mean)[0]!;
   const { log: _log, ...params } = o;
-  return { case: 'dml', modes, sweeps, identification, samples, params, seconds: round((performance.now() - t0) / 1000, 1) };
+  const plan = planSplit(o.workers, bed.pathCapacitiesBps(), o.gradBytes);
+  const caps = bed.pathCapacitiesBps();
+  const bound = {
+    splitIterationMs: round(o.computeMs + plan.pushSeconds * 1000),
+    fluidIterationMs: round(o.computeMs + ((o.workers * o.gradBytes * 8) / (caps[0] + caps[1])) * 1000),
+  };
+  return { case: 'dml', modes, sweeps, identification, samples, plan, bound, params, seconds: round((performance.now() - t0) / 1000, 1) };
 }

@@ -72,7 +72,7 @@ export function dmlSection(r: DmlReport): ReportSection {
   const cdf = cdfChart(labels.filter((l) => r.samples[l]).map((l) => ({ name: l, values: r.samples[l]! })), { title: 'Iteration time distribution per mode (first repetition)', x: { label: 'iteration time (ms)' } });
   return {
     title: 'Testbed: parameter-server training (paper 4.2)',
-    text: [identificationText(r.identification), `${r.params.workers} workers, ${r.params.gradBytes} B gradients, ${r.params.computeMs} ms compute, two ${r.params.rateMbit} Mbit/s paths with ${r.params.bufferBytes} B buffers, ${r.params.backgroundMbit} Mbit/s background on path 2; ${r.params.iterations} iterations x ${r.params.reps} repetition(s); run took ${r.seconds} s.`],
+    text: [identificationText(r.identification), `${r.params.workers} workers, ${r.params.gradBytes} B gradients, ${r.params.computeMs} ms compute, two ${r.params.rateMbit} Mbit/s paths with ${r.params.bufferBytes} B buffers, ${r.params.backgroundMbit} Mbit/s background on path 2; ${r.params.iterations} iterations x ${r.params.reps} repetition(s); run took ${r.seconds} s.`, `SmartTags' action for the learned window: ${r.plan.senders[1]} of ${r.params.workers} workers rerouted to path 2, workers paced at ${round(r.plan.rateBps[0] / 1e6)} Mbit/s on path 1 and ${round(r.plan.rateBps[1] / 1e6)} Mbit/s on path 2. Iteration lower bounds without the pull: ${r.bound.splitIterationMs} ms with whole workers per path, ${r.bound.fluidIterationMs} ms with the bytes spread as a fluid.`],
     html: table,
     figures: [{ svg: cdf, caption: 'CDF of iteration times.' }],
   };
