@@ -1,9 +1,10 @@
 // A kernel command as the controller records and runs it: tool (ip or tc), namespace and argv.
 // `checkCommand` re-validates every part, so commands read back from the journal are as safe as new ones.
 
+import type { Tool } from '../linux/batch-process.ts';
 import { commandToken, netnsName, NameError } from './names.ts';
 
-export type Tool = 'ip' | 'tc';
+export type { Tool };
 
 export interface Command {
   tool: Tool;

@@ -3,7 +3,7 @@
 // validated by checkCommand before anything runs.
 
 import { execFile } from 'node:child_process';
-import { BatchProcess } from './batch-process.ts';
+import { BatchChanges } from '../linux/batch-process.ts';
 import { argv, checkCommand, describeCommand, type Command } from './command.ts';
 
 export interface CommandRunner {
@@ -15,7 +15,7 @@ export interface CommandRunner {
 }
 
 export class SystemRunner implements CommandRunner {
-  private readonly batches = new Map<string, BatchProcess>();
+  private readonly batches = new Map<string, BatchChanges>();
 
   constructor(private readonly timeoutMs = 5000) {}
 
@@ -23,7 +23,7 @@ export class SystemRunner implements CommandRunner {
     const c = checkCommand(cmd);
     const key = `${c.tool} ${c.netns ?? ''}`;
     let b = this.batches.get(key);
-    if (!b) this.batches.set(key, (b = new BatchProcess(c.tool, c.netns, this.timeoutMs)));
+    if (!b) this.batches.set(key, (b = new BatchChanges(c.tool, c.netns, this.timeoutMs)));
     await b.run(c.args);
   }
 

@@ -4,7 +4,7 @@
 
 import type { SmartRecord } from '../../protocol/record.ts';
 import { nowMicros } from '../../sdk/clock.ts';
-import { BatchProcess } from './batch-process.ts';
+import { BatchQueries } from '../../linux/batch-process.ts';
 import { SampleLoop, checkDevice, checkNetns, newCollectorCounters, type Collector, type EmitEvents, type ReportError } from './collector.ts';
 
 export interface InterfaceCollectorOptions {
@@ -19,7 +19,7 @@ export interface InterfaceCollectorOptions {
 export class InterfaceCollector implements Collector {
   readonly name: string;
   readonly counters = newCollectorCounters();
-  private readonly ip: BatchProcess;
+  private readonly ip: BatchQueries;
   private readonly loop: SampleLoop;
   private readonly devices: Set<string> | null;
   private readonly last = new Map<string, { drops: number; errors: number }>();
@@ -31,7 +31,7 @@ export class InterfaceCollector implements Collector {
     this.devices = opts.devices ? new Set(opts.devices.map((d, i) => checkDevice(d, `devices[${i}]`))) : null;
     this.localeOf = opts.localeOf ?? ((dev) => (ns ? `${ns}/${dev}` : dev));
     this.name = `interface@${ns ?? 'host'}`;
-    this.ip = new BatchProcess(ns ? ['ip', '-n', ns, '-s', '-j', '-batch', '-'] : ['ip', '-s', '-j', '-batch', '-']);
+    this.ip = new BatchQueries('ip', ns ?? null);
     this.loop = new SampleLoop(opts.periodMs ?? 100, () => this.sample(), this.counters);
   }
 

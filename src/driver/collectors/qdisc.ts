@@ -4,7 +4,7 @@
 
 import type { SmartRecord } from '../../protocol/record.ts';
 import { nowMicros } from '../../sdk/clock.ts';
-import { BatchProcess } from './batch-process.ts';
+import { BatchQueries } from '../../linux/batch-process.ts';
 import { SampleLoop, checkDevice, checkNetns, newCollectorCounters, type Collector, type EmitEvents, type ReportError } from './collector.ts';
 
 export interface QdiscCollectorOptions {
@@ -23,7 +23,7 @@ export interface QdiscCollectorOptions {
 export class QdiscCollector implements Collector {
   readonly name: string;
   readonly counters = newCollectorCounters();
-  private readonly tc: BatchProcess;
+  private readonly tc: BatchQueries;
   private readonly loop: SampleLoop;
   private readonly devices: Set<string> | null;
   private readonly lastDrops = new Map<string, number>();
@@ -38,7 +38,7 @@ export class QdiscCollector implements Collector {
     this.threshold = opts.backlogThresholdBytes ?? 0;
     this.localeOf = opts.localeOf ?? ((dev) => (ns ? `${ns}/${dev}` : dev));
     this.name = `qdisc@${ns ?? 'host'}`;
-    this.tc = new BatchProcess(ns ? ['tc', '-n', ns, '-s', '-j', '-batch', '-'] : ['tc', '-s', '-j', '-batch', '-']);
+    this.tc = new BatchQueries('tc', ns ?? null);
     this.loop = new SampleLoop(opts.periodMs ?? 10, () => this.sample(), this.counters);
   }
 
