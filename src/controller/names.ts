@@ -1,42 +1,16 @@
-// Validation of every name and value the controller hands to `ip` and `tc`: namespaces, devices,
-// addresses, prefixes, routing tables, rule priorities, marks, htb class ids and rates. Nothing reaches
-// a command line unless it passed one of these checks.
+// Validation of every name and value the controller hands to `ip` and `tc`: namespaces and devices (from
+// src/linux/names.ts), addresses, prefixes, routing tables, rule priorities, marks, htb class ids and rates.
+// Nothing reaches a command line unless it passed one of these checks.
 
 import { isIP } from 'node:net';
+import { NameError, str } from '../linux/names.ts';
 
-export class NameError extends Error {
-  constructor(
-    readonly field: string,
-    reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-  }
-}
+export { NameError, devName, netnsName } from '../linux/names.ts';
 
-const NETNS_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-/** Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no '/', no whitespace, not "." or "..". */
-const DEV_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 const CLASSID_RE = /^[0-9a-f]{1,4}:[0-9a-f]{1,4}$/;
 const RATE_TEXT_RE = /^[0-9]+(\.[0-9]+)?([KMGT]i?)?bit$/i;
 /** What a token of a batch line may contain: no whitespace, quotes, backslash or '#'. */
 const TOKEN_RE = /^[A-Za-z0-9_.:/+-]+$/;
-
-function str(field: string, v: unknown): string {
-  if (typeof v !== 'string') throw new NameError(field, `must be a string, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-export function netnsName(field: string, v: unknown): string {
-  const s = str(field, v);
-  if (!NETNS_RE.test(s)) throw new NameError(field, `not a valid network namespace name: ${JSON.stringify(s)} (letters, digits, '_', '.', '-'; at most 63)`);
-  return s;
-}
-
-export function devName(field: string, v: unknown): string {
-  const s = str(field, v);
-  if (!DEV_RE.test(s)) throw new NameError(field, `not a valid interface name: ${JSON.stringify(s)} (letters, digits, '_', '.', '-'; at most 15)`);
-  return s;
-}
 
 export function ipAddress(field: string, v: unknown): string {
   const s = str(field, v);

@@ -10,6 +10,7 @@ import { CollectorConfigError, createCollector } from '../driver/collectors/inde
 import { parseControllerConfig, PolicyError, type ControllerConfig } from '../controller/index.ts';
 import { DEFAULT_PARAMS, resolveParams } from '../engine/params.ts';
 import { Topology } from '../protocol/topology.ts';
+import { isNetnsName } from '../linux/names.ts';
 import { Fields, YamlSource, type ConfigError } from './yaml-fields.ts';
 
 export type { ConfigError };
@@ -84,7 +85,6 @@ export interface SystemConfig {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const DRIVER_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 /** The first driver listens where the SDK looks by default; others get a path named after their id. */
@@ -182,7 +182,7 @@ export function parseConfig(text: string, file: string): SystemConfig {
   const driverList = root.list('drivers');
   const drivers: DriverConfig[] = (driverList.length ? driverList : [new Fields(src, ['drivers', 0], {})]).map((d, i) => {
     const id = d.str('id', i === 0 ? 'local' : `driver${i}`, (s) => (DRIVER_ID_RE.test(s) ? null : `must match ${DRIVER_ID_RE}, got ${JSON.stringify(s)}`));
-    const namespace = d.optStr('namespace', (s) => (NAMESPACE_RE.test(s) ? null : `not a valid namespace name: ${JSON.stringify(s)}`));
+    const namespace = d.optStr('namespace', (s) => (isNetnsName(s) ? null : `not a valid namespace name: ${JSON.stringify(s)}`));
     const cfg: DriverConfig = {
       id,
       locales: d.strList('locales', [namespace ?? hostname()], identifierProblem),

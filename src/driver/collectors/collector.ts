@@ -77,16 +77,3 @@ export class SampleLoop {
     }, delay);
   }
 }
-
-const NETNS_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const DEVICE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,14}$/;
-
-export function checkNetns(ns: string, field = 'namespace'): string {
-  if (!NETNS_RE.test(ns)) throw new RangeError(`${field}: not a valid network namespace name: ${JSON.stringify(ns)}`);
-  return ns;
-}
-
-export function checkDevice(dev: string, field = 'device'): string {
-  if (!DEVICE_RE.test(dev)) throw new RangeError(`${field}: not a valid interface name: ${JSON.stringify(dev)}`);
-  return dev;
-}

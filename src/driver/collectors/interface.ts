@@ -5,7 +5,8 @@
 import type { SmartRecord } from '../../protocol/record.ts';
 import { nowMicros } from '../../sdk/clock.ts';
 import { BatchQueries } from '../../linux/batch-process.ts';
-import { SampleLoop, checkDevice, checkNetns, newCollectorCounters, type Collector, type EmitEvents, type ReportError } from './collector.ts';
+import { devName, netnsName } from '../../linux/names.ts';
+import { SampleLoop, newCollectorCounters, type Collector, type EmitEvents, type ReportError } from './collector.ts';
 
 export interface InterfaceCollectorOptions {
   netns?: string;
@@ -27,8 +28,8 @@ export class InterfaceCollector implements Collector {
   private emit: EmitEvents = () => undefined;
 
   constructor(opts: InterfaceCollectorOptions = {}) {
-    const ns = opts.netns === undefined ? undefined : checkNetns(opts.netns, 'netns');
-    this.devices = opts.devices ? new Set(opts.devices.map((d, i) => checkDevice(d, `devices[${i}]`))) : null;
+    const ns = opts.netns === undefined ? undefined : netnsName('netns', opts.netns);
+    this.devices = opts.devices ? new Set(opts.devices.map((d, i) => devName(`devices[${i}]`, d))) : null;
     this.localeOf = opts.localeOf ?? ((dev) => (ns ? `${ns}/${dev}` : dev));
     this.name = `interface@${ns ?? 'host'}`;
     this.ip = new BatchQueries('ip', ns ?? null);

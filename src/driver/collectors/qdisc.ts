@@ -5,7 +5,8 @@
 import type { SmartRecord } from '../../protocol/record.ts';
 import { nowMicros } from '../../sdk/clock.ts';
 import { BatchQueries } from '../../linux/batch-process.ts';
-import { SampleLoop, checkDevice, checkNetns, newCollectorCounters, type Collector, type EmitEvents, type ReportError } from './collector.ts';
+import { devName, netnsName } from '../../linux/names.ts';
+import { SampleLoop, newCollectorCounters, type Collector, type EmitEvents, type ReportError } from './collector.ts';
 
 export interface QdiscCollectorOptions {
   /** Network namespace to read (tc -n); absent = the host. */
@@ -33,8 +34,8 @@ export class QdiscCollector implements Collector {
   private emit: EmitEvents = () => undefined;
 
   constructor(opts: QdiscCollectorOptions = {}) {
-    const ns = opts.netns === undefined ? undefined : checkNetns(opts.netns, 'netns');
-    this.devices = opts.devices ? new Set(opts.devices.map((d, i) => checkDevice(d, `devices[${i}]`))) : null;
+    const ns = opts.netns === undefined ? undefined : netnsName('netns', opts.netns);
+    this.devices = opts.devices ? new Set(opts.devices.map((d, i) => devName(`devices[${i}]`, d))) : null;
     this.threshold = opts.backlogThresholdBytes ?? 0;
     this.localeOf = opts.localeOf ?? ((dev) => (ns ? `${ns}/${dev}` : dev));
     this.name = `qdisc@${ns ?? 'host'}`;

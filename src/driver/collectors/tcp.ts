@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import type { SmartRecord } from '../../protocol/record.ts';
 import { nowMicros } from '../../sdk/clock.ts';
-import { SampleLoop, checkNetns, newCollectorCounters, type Collector, type EmitEvents, type ReportError } from './collector.ts';
+import { netnsName } from '../../linux/names.ts';
+import { SampleLoop, newCollectorCounters, type Collector, type EmitEvents, type ReportError } from './collector.ts';
 
 export const DEFAULT_TCP_COUNTERS: Record<string, string> = {
   'TcpExt.TCPTimeouts': 'tcp_timeout',
@@ -50,7 +51,7 @@ export class TcpCollector implements Collector {
   private emit: EmitEvents = () => undefined;
 
   constructor(opts: TcpCollectorOptions = {}) {
-    this.ns = opts.netns === undefined ? undefined : checkNetns(opts.netns, 'netns');
+    this.ns = opts.netns === undefined ? undefined : netnsName('netns', opts.netns);
     this.locale = opts.locale ?? this.ns ?? 'host';
     this.watched = opts.counters ?? DEFAULT_TCP_COUNTERS;
     for (const key of Object.keys(this.watched)) {
