@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { InProcessBus } from '../bus/in-process.ts';
 import { SUBJECTS, type RecordBatch } from '../bus/messages.ts';
-import { BenchUsageError, integerOption, parseBenchArgs } from './options.ts';
+import { integerOption, parseBenchArgs } from './options.ts';
+import { UsageError } from '../options/args.ts';
 import { Driver } from '../driver/driver.ts';
 import type { Signature } from '../engine/signature.ts';
 import { createTagger } from '../sdk/index.ts';
@@ -92,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
   const apps = integerOption('apps', values.apps, 4, 1);
   const ingestMs = integerOption('ingest-ms', values['ingest-ms'], 1500, 200);
   const samples = integerOption('samples', values.samples, 2000, 10);
-  if (apps > 64) throw new BenchUsageError('--apps: an integer in 1-64');
+  if (apps > 64) throw new UsageError('--apps: an integer in 1-64');
 
   const dir = mkdtempSync(join(tmpdir(), 'st-bench-'));
   try {

@@ -1,32 +1,4 @@
-// Shared option parsing for CLI commands: node:util parseArgs with usage errors that exit with code 2.
+// Option parsing for CLI commands: the parser shared with the benchmarks (src/options/args.ts), under the
+// import path every command uses.
 
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-
-export class UsageError extends Error {
-  readonly exitCode = 2;
-}
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** Parses argv; `--help` prints `help` and returns null. Unknown options raise a UsageError naming them. */
-export function parseCommandArgs<O extends Options>(argv: string[], options: O, help: string) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${help}`);
-  }
-  if ((parsed.values as Record<string, unknown>).help) {
-    process.stdout.write(help + '\n');
-    return null;
-  }
-  return parsed as { values: { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : O[K]['multiple'] extends true ? string[] : string }; positionals: string[] };
-}
-
-/** A numeric option: absent gives the default; anything that is not a finite number raises a UsageError. */
-export function numberOption(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name}: not a number: ${JSON.stringify(raw)}`);
-  return n;
-}
+export { numberOption, parseCommandArgs, UsageError } from '../options/args.ts';
