@@ -40,8 +40,6 @@ export interface DmlCaseOptions {
   backgroundMbit: number;
   congestionControl: string;
   sweeps: { splitWorkers: number[]; reactiveHoldMs: number[] };
-  /** How long a SmartTags reroute rule stays after the signature's window (the policy's expiration margin). */
-  smarttagsHoldMs: number;
   log: (line: string) => void;
 }
 
@@ -59,7 +57,6 @@ export function defaultDmlOptions(quick: boolean): DmlCaseOptions {
     backgroundMbit: 50,
     congestionControl: 'reno',
     sweeps: quick ? { splitWorkers: [2, 3], reactiveHoldMs: [100] } : { splitWorkers: [1, 2, 3], reactiveHoldMs: [50, 100, 300] },
-    smarttagsHoldMs: 150,
     log: () => undefined,
   };
 }
@@ -213,7 +210,8 @@ export class DmlBed {
   /**
    * The operator's policies: when a learned signature predicts qdisc drops after a Tag, move the planned
    * workers (by source address) onto the second path at the worker switch, and pace every worker at its
-   * planned rate (planSplit), for the signature's window plus smarttagsHoldMs. Which Tag
+   * planned rate (planSplit), for the signature's window plus the planned push time
+   * (drops start with the push, so the push ends at most that long after the window). Which Tag
    * and when come from the signature; how many move and how fast each sends come from the capacities.
    */
   smarttagsPolicies(): Record<string, unknown>[] {
@@ -224,7 +222,7 @@ export class DmlBed {
     const movedNodes = moved.map((_, i) => `w${plan.senders[0] + i + 1}`);
     const common = {
       match: { event: 'qdisc_drop', maxQValue: 0.05 },
-      expiration: { marginUs: this.o.smarttagsHoldMs * 1000 },
+      expiration: { marginUs: Math.ceil(plan.pushSeconds * 1e6) },
       // Every rpc_sync has the same value: the extent cannot single out some of them, the q-value decides.
       minEventProbability: 0.1,
     };
