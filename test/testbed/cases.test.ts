@@ -172,6 +172,20 @@ test('identification then action: SDK Tags and switch drop Events teach the engi
     // Every rule expired and was reverted: the servers' classes are back at their unpaced rate.
     const cls = execFileSync('tc', ['-n', bed.servers[0]!.ns, 'class', 'show', 'dev', bed.servers[0]!.dev], { encoding: 'utf8' });
     assert.match(cls, /rate 10Gbit ceil 10Gbit/);
+
+    // Window hint: the controller tells the client, per large MultiGet, how many response bytes the buffer holds.
+    await h.useController(bed.controllerSection('window'));
+    o.queries = 20;
+    const win = await bed.runMode({ family: 'smarttags-window', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'window' }, 5, { endpoint: h.socketPath, locale: 'mc-client', wait: true });
+    const cw = h.controller.counters;
+    const winLarge = win.results.filter((q) => q.large);
+    assert.ok(winLarge.length > 0 && cw.hints >= winLarge.length, `hints ${cw.hints} for ${winLarge.length} large queries`);
+    assert.ok(cw.skipped > 0, 'small MultiGets get no hint');
+    for (const q of win.results) assert.equal(q.bytes, q.keys * o.valueBytes);
+    // Same seed as the no-action run: its first 20 queries dropped packets, the windowed ones drop fewer.
+    const noneDrops = r.results.slice(0, 20).filter((q) => q.large).reduce((a, q) => a + q.drops, 0);
+    const winDrops = winLarge.reduce((a, q) => a + q.drops, 0);
+    assert.ok(winDrops < noneDrops, `window drops ${winDrops} vs none ${noneDrops}`);
   } finally {
     await bed.close();
   }
