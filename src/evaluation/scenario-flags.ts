@@ -18,6 +18,23 @@ export interface ScenarioFlags {
   poll?: string;
 }
 
+const STRING = { type: 'string' } as const;
+
+/** parseArgs options of the topology and workload shape flags (those `eval --compare` takes). */
+export const SCENARIO_SHAPE_OPTIONS = {
+  apps: STRING,
+  duration: STRING,
+  spines: STRING,
+  leaves: STRING,
+  'hosts-per-leaf': STRING,
+  probability: STRING,
+  'clock-skew': STRING,
+  poll: STRING,
+} as const;
+
+/** parseArgs options of every flag of ScenarioFlags. */
+export const SCENARIO_FLAG_OPTIONS = { seed: STRING, records: STRING, start: STRING, ...SCENARIO_SHAPE_OPTIONS } as const;
+
 /** Help lines of the flags, for usage texts. */
 export const SCENARIO_FLAGS_HELP = `  --seed S             random seed, integer (default 1)
   --apps N             number of co-existing applications

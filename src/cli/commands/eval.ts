@@ -11,7 +11,7 @@ import { parseDurationUs } from '../../evaluation/duration.ts';
 import { comparisonRows, formatScore, markdownTable, table } from '../../evaluation/format.ts';
 import { scoreSignatures } from '../../evaluation/score.ts';
 import { SCENARIOS, type ScenarioName } from '../../evaluation/synthesize.ts';
-import { scenarioOptionsFromFlags, SCENARIO_FLAGS_HELP } from '../../evaluation/scenario-flags.ts';
+import { scenarioOptionsFromFlags, SCENARIO_FLAGS_HELP, SCENARIO_SHAPE_OPTIONS } from '../../evaluation/scenario-flags.ts';
 import { readTruth } from '../../evaluation/truth.ts';
 
 export const summary = 'score signatures against truth; compare the paper\'s crude fixed-td method with the learner';
@@ -59,14 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       compare: { type: 'boolean' },
       scenarios: { type: 'string' },
       seeds: { type: 'string' },
-      apps: { type: 'string' },
-      duration: { type: 'string' },
-      spines: { type: 'string' },
-      leaves: { type: 'string' },
-      'hosts-per-leaf': { type: 'string' },
-      probability: { type: 'string' },
-      'clock-skew': { type: 'string' },
-      poll: { type: 'string' },
+      ...SCENARIO_SHAPE_OPTIONS,
       'no-learn': { type: 'boolean' },
       'no-crude': { type: 'boolean' },
       markdown: { type: 'boolean' },

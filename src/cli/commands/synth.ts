@@ -1,7 +1,7 @@
 // `smarttags synth`: writes a seeded synthetic leaf-spine scenario (records.csv, topology.json, truth.json).
 
 import { parseCommandArgs, UsageError } from '../args.ts';
-import { scenarioOptionsFromFlags, SCENARIO_FLAGS_HELP } from '../../evaluation/scenario-flags.ts';
+import { scenarioOptionsFromFlags, SCENARIO_FLAG_OPTIONS, SCENARIO_FLAGS_HELP } from '../../evaluation/scenario-flags.ts';
 import { SCENARIOS, synthesize, type ScenarioName } from '../../evaluation/synthesize.ts';
 import { writeScenario } from '../../evaluation/write-scenario.ts';
 
@@ -23,17 +23,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       scenario: { type: 'string' },
       out: { type: 'string' },
-      seed: { type: 'string' },
-      apps: { type: 'string' },
-      duration: { type: 'string' },
-      records: { type: 'string' },
-      start: { type: 'string' },
-      spines: { type: 'string' },
-      leaves: { type: 'string' },
-      'hosts-per-leaf': { type: 'string' },
-      probability: { type: 'string' },
-      'clock-skew': { type: 'string' },
-      poll: { type: 'string' },
+      ...SCENARIO_FLAG_OPTIONS,
       gzip: { type: 'boolean' },
     },
     HELP,
