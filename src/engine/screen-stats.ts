@@ -4,7 +4,7 @@
 // are sums, so slices merge by addition.
 
 import { anchorIndices, type TimeRange } from './time-range.ts';
-import { lowerBound } from './sorted-search.ts';
+import { advance, lowerBound } from './sorted-search.ts';
 
 /**
  * Maps an integer lag (µs) to its bin in O(1): octave from clz32, 16 sub-steps per octave from the next
@@ -56,24 +56,7 @@ export function addFirstLags(tagTimes: Float64Array, eventTimes: Float64Array, r
   let p = lowerBound(eventTimes, tagTimes[i0]!);
   for (let i = i0; i < i1; i += stride) {
     const t = tagTimes[i]!;
-    // Gallop p to the first event >= t.
-    if (p < n && eventTimes[p]! < t) {
-      let step = 1;
-      let lo = p + 1;
-      let hi = p + 1;
-      while (hi < n && eventTimes[hi]! < t) {
-        lo = hi + 1;
-        step *= 2;
-        hi = lo + step;
-      }
-      if (hi > n) hi = n;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (eventTimes[mid]! < t) lo = mid + 1;
-        else hi = mid;
-      }
-      p = lo;
-    }
+    p = advance(eventTimes, p, t);
     if (p < n) {
       const lag = eventTimes[p]! - t;
       if (lag < horizon) out[at + binner.bin(lag)]!++;

@@ -1,10 +1,10 @@
 // Searches over ascending Float64Arrays of times: lower bounds from scratch and monotone pointers that
 // gallop forward, so a sweep of ascending anchors costs O(log gap) per step instead of O(log n).
 
-/** First index i in [from, n) with a[i] >= x (n when none); a must be ascending. */
-export function lowerBound(a: Float64Array, x: number, from = 0): number {
+/** First index i in [from, to) with a[i] >= x (`to` when none); a must be ascending. */
+export function lowerBound(a: Float64Array, x: number, from = 0, to = a.length): number {
   let lo = from;
-  let hi = a.length;
+  let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (a[mid]! < x) lo = mid + 1;
@@ -29,13 +29,7 @@ export function advance(a: Float64Array, from: number, x: number): number {
     step *= 2;
     hi = lo + step;
   }
-  if (hi > n) hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(a, x, lo, hi > n ? n : hi);
 }
 
 /**
@@ -67,14 +61,6 @@ export class TimeIndex {
     const c = Math.floor((x - this.t0) / this.width);
     if (c < 0) return 0;
     if (c >= this.first.length - 1) return c === this.first.length - 1 ? lowerBound(this.times, x, this.first[c]!) : this.times.length;
-    let lo = this.first[c]!;
-    let hi = this.first[c + 1]!;
-    const t = this.times;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (t[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.times, x, this.first[c]!, this.first[c + 1]!);
   }
 }
