@@ -3,7 +3,7 @@
 // each app's locale and packet sequence, and sends replies and hints back to the right app.
 
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
-import { createSocket, type Socket as UdpSocket, type RemoteInfo } from 'node:dgram';
+import type { Socket as UdpSocket, RemoteInfo } from 'node:dgram';
 import { lstatSync, unlinkSync } from 'node:fs';
 import {
   FrameReader,
@@ -20,6 +20,7 @@ import {
   type WireHint,
 } from '../protocol/wire.ts';
 import { countReject, type DriverCounters } from './counters.ts';
+import { bindUdp } from './udp-bind.ts';
 
 /** One application as the driver sees it: a stream connection or a UDP source address. */
 export interface AppSource {
@@ -80,19 +81,8 @@ export class AppListener {
 
   /** Listens for UDP datagrams on a loopback address; returns the bound port. */
   async listenUdp(port: number, host = '127.0.0.1'): Promise<number> {
-    const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const sock = await bindUdp(port, host, (msg, rinfo) => this.onDatagram(msg, rinfo));
     this.udp = sock;
-    sock.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
-    sock.on('error', () => {
-      // Receive errors are per datagram; the socket stays bound.
-    });
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind(port, host, () => {
-        sock.off('error', reject);
-        resolve();
-      });
-    });
     return sock.address().port;
   }
 

@@ -2,10 +2,11 @@
 // `name:value|g|#locale:xyz` (also |c with @rate, |ms, |h, |d), several lines per datagram. Each valid line
 // becomes a Tag; each invalid one is counted with its datagram and line named.
 
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { identifierProblem, type SmartRecord } from '../protocol/record.ts';
 import { nowMicros } from '../sdk/clock.ts';
 import { countReject, type DriverCounters } from './counters.ts';
+import { bindUdp } from './udp-bind.ts';
 
 const TYPES = new Set(['g', 'c', 'ms', 'h', 'd']);
 const MAX_DATAGRAM = 65_507;
@@ -62,19 +63,8 @@ export class StatsdListener {
 
   /** Binds to a loopback UDP port (0 = any free one); returns the port. */
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const sock = await bindUdp(port, host, (msg) => this.onDatagram(msg));
     this.sock = sock;
-    sock.on('message', (msg) => this.onDatagram(msg));
-    sock.on('error', () => {
-      // Per-datagram receive errors leave the socket bound.
-    });
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind(port, host, () => {
-        sock.off('error', reject);
-        resolve();
-      });
-    });
     return sock.address().port;
   }
 
