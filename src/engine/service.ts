@@ -13,12 +13,17 @@ import { SeqTracker } from './service-seq.ts';
 import { LearnWorker } from './worker-client.ts';
 
 export interface EngineServiceOptions {
+  /** Re-learn period. */
   learnIntervalMs: number;
+  /** The window keeps records no older than this behind the newest one. */
   windowMs: number;
+  /** The window keeps at most this many records (oldest dropped and counted). */
   windowRecords: number;
   /** No learning below this many records in the window. */
   minRecords: number;
+  /** Parameters passed to the learner as they are. */
   learn: Record<string, unknown>;
+  /** Topology file for the learner (locales and links), optional. */
   topology?: string;
   /** Persistence; absent = memory only. */
   store?: DuckdbStore;

@@ -9,6 +9,7 @@ import { DEFAULT_SOCKET_PATH } from '../sdk/endpoint.ts';
 import { CollectorConfigError, createCollector } from '../driver/collectors/index.ts';
 import { parseControllerConfig, PolicyError, type ControllerConfig } from '../controller/index.ts';
 import { DEFAULT_PARAMS, resolveParams } from '../engine/params.ts';
+import type { EngineServiceOptions } from '../engine/service.ts';
 import { Topology } from '../protocol/topology.ts';
 import { isNetnsName } from '../linux/names.ts';
 import { Fields, YamlSource, type ConfigError } from './yaml-fields.ts';
@@ -25,20 +26,8 @@ export type BusConfig =
   /** ackWaitMs: redelivery delay of records a crashed engine had taken but not acknowledged. */
   | { kind: 'nats'; servers: string[]; ackWaitMs: number };
 
-export interface EngineConfig {
-  /** Re-learn period. */
-  learnIntervalMs: number;
-  /** The window keeps records no older than this behind the newest one. */
-  windowMs: number;
-  /** The window keeps at most this many records (oldest dropped and counted). */
-  windowRecords: number;
-  /** No learning below this many records in the window. */
-  minRecords: number;
-  /** Parameters passed to the learner as they are. */
-  learn: Record<string, unknown>;
-  /** Topology file for the learner (locales and links), optional. */
-  topology?: string;
-}
+/** The engine service's options that the config file sets. */
+export type EngineConfig = Pick<EngineServiceOptions, 'learnIntervalMs' | 'windowMs' | 'windowRecords' | 'minRecords' | 'learn' | 'topology'>;
 
 export interface CollectorConfig {
   /** Collector kind as the driver names it (qdisc, interface, tcp, ...). */
