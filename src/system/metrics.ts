@@ -22,37 +22,17 @@ export class SystemMetrics {
 
   /** A monotonically increasing total; the source returns absolute values. */
   counter(name: string, help: string, labelNames: string[], source: SampleSource): void {
-    const sources = this.add(name, source);
-    if (!sources) return;
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const src of sources) for (const s of src()) this.inc(s.labels, s.value);
-      },
-    });
+    const each = this.add(name, source);
+    if (each) new Counter({ name, help, labelNames, registers: [this.registry], collect() { this.reset(); each((s) => this.inc(s.labels, s.value)); } });
   }
 
   gauge(name: string, help: string, labelNames: string[], source: SampleSource): void {
-    const sources = this.add(name, source);
-    if (!sources) return;
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const src of sources) for (const s of src()) this.set(s.labels, s.value);
-      },
-    });
+    const each = this.add(name, source);
+    if (each) new Gauge({ name, help, labelNames, registers: [this.registry], collect() { this.reset(); each((s) => this.set(s.labels, s.value)); } });
   }
 
-  /** Adds a source; returns the source list when the metric is new and must be registered. */
-  private add(name: string, source: SampleSource): SampleSource[] | null {
+  /** Adds a source; when the metric is new (to be registered), returns a walk over its sources' current samples. */
+  private add(name: string, source: SampleSource): ((f: (s: Sample) => void) => void) | null {
     const existing = this.sources.get(name);
     if (existing) {
       existing.push(source);
@@ -60,7 +40,9 @@ export class SystemMetrics {
     }
     const list = [source];
     this.sources.set(name, list);
-    return list;
+    return (f) => {
+      for (const src of list) for (const s of src()) f(s);
+    };
   }
 
   text(): Promise<string> {
