@@ -2,7 +2,7 @@
 // the lines to the CSV or JSON Lines chunk parser; BatchSink turns parsed records into SmartRecord objects.
 
 import type { Kind, SmartRecord } from './record.ts';
-import type { SeriesKey } from './series-store.ts';
+import { SeriesKeys } from './series-store.ts';
 import type { RecordSink } from './record-sink.ts';
 import { CsvChunkParser } from './csv-chunk-parser.ts';
 import { JsonlChunkParser } from './jsonl-chunk-parser.ts';
@@ -15,23 +15,15 @@ const NL = 10;
 
 /** Collects the records of one chunk as SmartRecord objects. */
 export class BatchSink implements RecordSink {
-  private readonly keys: SeriesKey[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly series = new SeriesKeys();
   private batch: SmartRecord[] = [];
 
   seriesId(kind: Kind, name: string, locale: string): number {
-    const k = `${kind}\u0000${name}\u0000${locale}`;
-    let id = this.index.get(k);
-    if (id === undefined) {
-      id = this.keys.length;
-      this.index.set(k, id);
-      this.keys.push({ kind, name, locale });
-    }
-    return id;
+    return this.series.id(kind, name, locale);
   }
 
   append(id: number, time: number, value: number): void {
-    const k = this.keys[id]!;
+    const k = this.series.keys[id]!;
     this.batch.push({ time, locale: k.locale, kind: k.kind, name: k.name, value });
   }
 

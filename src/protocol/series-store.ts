@@ -23,6 +23,24 @@ export function seriesKeyString(k: SeriesKey): string {
   return `${k.kind}\u0000${k.name}\u0000${k.locale}`;
 }
 
+/** Series ids 0, 1, ... in order of first use of each (kind, name, locale). */
+export class SeriesKeys {
+  readonly keys: SeriesKey[] = [];
+  private readonly index = new Map<string, number>();
+
+  /** Id of a series, created on first use (a new one is `keys.length - 1`). */
+  id(kind: Kind, name: string, locale: string): number {
+    const k = `${kind}\u0000${name}\u0000${locale}`;
+    let id = this.index.get(k);
+    if (id === undefined) {
+      id = this.keys.length;
+      this.index.set(k, id);
+      this.keys.push({ kind, name, locale });
+    }
+    return id;
+  }
+}
+
 /** One chunk of the append log: times as int32 offsets from `base` or as doubles; values as int32 or doubles. */
 class LogChunk {
   readonly ids: Int32Array;
@@ -63,8 +81,8 @@ class LogChunk {
 }
 
 export class SeriesStore {
-  readonly keys: SeriesKey[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly series = new SeriesKeys();
+  readonly keys: SeriesKey[] = this.series.keys;
   /** Log chunks of records appended since the last finish(); the last one is being filled. */
   private log: LogChunk[] = [];
   private current: LogChunk | null = null;
@@ -81,12 +99,8 @@ export class SeriesStore {
 
   /** Id of a series, created on first use. */
   seriesId(kind: Kind, name: string, locale: string): number {
-    const k = `${kind}\u0000${name}\u0000${locale}`;
-    let id = this.index.get(k);
-    if (id === undefined) {
-      id = this.keys.length;
-      this.index.set(k, id);
-      this.keys.push({ kind, name, locale });
+    const id = this.series.id(kind, name, locale);
+    if (id === this.doneTimes.length) {
       this.doneTimes.push(null);
       this.doneValues.push(null);
       this.doneCount.push(0);
