@@ -10,7 +10,6 @@ export { type Collector, type CollectorCounters, type EmitEvents, type ReportErr
 export { QdiscCollector, type QdiscCollectorOptions } from './qdisc.ts';
 export { InterfaceCollector, type InterfaceCollectorOptions } from './interface.ts';
 export { TcpCollector, type TcpCollectorOptions, DEFAULT_TCP_COUNTERS, parseProcNetCounters } from './tcp.ts';
-export { BatchQueries } from '../../linux/batch-process.ts';
 
 export const COLLECTOR_KINDS = ['qdisc', 'interface', 'tcp'] as const;
 
