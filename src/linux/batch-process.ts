@@ -106,11 +106,13 @@ abstract class BatchCore<R extends Request> {
     if (child.stdout) {
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (d: string) => {
+        if (child !== this.child) return; // a dropped process's late output answers nothing
         this.stdoutBuf = eachLine(this.stdoutBuf + d, (l) => this.onStdoutLine(l));
       });
     }
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (d: string) => {
+      if (child !== this.child) return;
       this.stderrBuf = eachLine(this.stderrBuf + d, (l) => {
         const line = l.trim();
         if (line) this.said = [...this.said.slice(-4), line];
