@@ -3,6 +3,7 @@
 // two faces say when a request is done: BatchChanges (a sentinel on stderr) and BatchQueries (JSON on stdout).
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { netnsName } from './names.ts';
 
 export type Tool = 'ip' | 'tc';
 
@@ -38,7 +39,9 @@ abstract class BatchCore<R extends Request> {
     private readonly readsStdout: boolean,
     private readonly serial: boolean,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    if (netns !== null) netnsName('netns', netns);
+  }
 
   /** Ends the process (EOF on stdin), waiting for it to exit; kills it after 2 s. Waiting requests are rejected. */
   async close(): Promise<void> {

@@ -44,6 +44,10 @@ test('queries: the JSON of the last show; a failed command respawns the tool for
   }
 });
 
+test('a namespace name that is not one is refused before anything runs', () => {
+  assert.throws(() => new BatchQueries('tc', '../etc'), /netns: not a valid network namespace name/);
+});
+
 test('a tool that cannot start rejects the request with its reason', async (t) => {
   if (!hasIp()) return t.skip('ip (iproute2) is not installed');
   const b = new BatchChanges('ip', 'stnosuchns0', 5000);
