@@ -1,6 +1,8 @@
 // Rule parameters derived from the signature and the Tag, so users need not tune by hand:
 //   expiration   expiresAt = tag.time + window.end + margin, margin = max(1 ms, (window.end - window.start)/4)
-//                (policy: expiration.marginUs, or expiration.fixedUs counted from tag.time), capped at maxUs;
+//                (policy: expiration.marginUs, or expiration.fixedUs counted from tag.time), capped at maxUs; a byte
+//                window (derive.bufferBytes) with a bottleneckBps lives at least the Tag's predicted transfer,
+//                v * 8 / bottleneckBps (it shapes that transfer, so a slow control path must not expire it first);
 //   likelihood   p(v) = logistic extent 1/(1+exp(-(a+b v))) at the Tag's value v, else the extent bin holding v,
 //                else the signature's probability; the policy skips acting when p(v) < minEventProbability;
 //   responders   N = round(v) (the Tag's value is the fan-out) or a fixed derive.responders;
@@ -41,6 +43,8 @@ export function expiresAt(policy: Policy, sigs: Signature[], tag: SmartRecord): 
       life = Math.max(life, s.window.end + margin);
     }
   }
+  const d = policy.derive;
+  if (e.fixedUs === undefined && d.bufferBytes !== undefined && d.bottleneckBps !== undefined) life = Math.max(life, ((tag.value * 8) / d.bottleneckBps) * 1e6);
   return tag.time + Math.round(Math.min(life, e.maxUs));
 }
 

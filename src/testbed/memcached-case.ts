@@ -233,7 +233,7 @@ export class MemcachedBed {
   /**
    * The byte-window policy: an application hint telling the client, for this query only, to keep at most the
    * response bytes the client port's buffer holds outstanding (bufferBytes, an operator fact), in requests of
-   * a third of that. Which Tag and which values (only those the extent makes drops likely at) come from the signature.
+   * a third of that; the hint lives for the query's predicted transfer at the MemCached class's rate. Which Tag and which values (only those the extent makes drops likely at) come from the signature.
    */
   windowPolicy(): Record<string, unknown> {
     return {
@@ -241,7 +241,7 @@ export class MemcachedBed {
       match: { event: 'qdisc_drop', maxQValue: 0.05, minLift: 2 },
       action: 'hint',
       targets: [{ locale: '$tag' }],
-      derive: { bufferBytes: this.o.bufferBytes },
+      derive: { bufferBytes: this.o.bufferBytes, bottleneckBps: this.classRateBps() },
       minEventProbability: 0.5,
     };
   }

@@ -60,6 +60,10 @@ test('formulas: expiration from the window, likelihood from the extent, rate and
   const [w] = parsePolicies([{ name: 'w', action: 'hint', derive: { bufferBytes: 30_000 } }], ACTIONS);
   assert.deepEqual(derivedParams(w!, t), { kind: 'window', windowBytes: 28_692, requestBytes: 9564 });
   assert.throws(() => parsePolicies([{ name: 'w', action: 'hint', derive: { bufferBytes: 0 } }], ACTIONS), /derive\.bufferBytes/);
+  // With the bottleneck rate it lives for the Tag's predicted transfer (800 000 B at 80 Mbit/s = 80 ms) when longer than the window.
+  const [wr] = parsePolicies([{ name: 'wr', action: 'hint', derive: { bufferBytes: 30_000, bottleneckBps: 80e6 } }], ACTIONS);
+  assert.equal(expiresAt(wr!, [sig], tag('MG', 'a', 800_000, 1_000_000)), 1_000_000 + 80_000);
+  assert.equal(expiresAt(wr!, [sig], tag('MG', 'a', 4096, 1_000_000)), 1_000_000 + 52_000);
 
   const lg = signature({ tag: 'MG', tagLocale: 'a', logistic: { a: -4, b: 1 } });
   assert.ok(Math.abs(eventProbabilityAt(lg, 4) - 0.5) < 1e-12);
