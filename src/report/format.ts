@@ -16,6 +16,11 @@ export function formatNumber(v: number, digits = 3): string {
   return String(Number(v.toPrecision(digits)));
 }
 
+/** A p- or q-value: one that underflowed to 0 in double precision reads as "< 1e-300", not as an exact 0. */
+export function formatProbabilityValue(p: number): string {
+  return p === 0 ? '< 1e-300' : formatNumber(p);
+}
+
 /** A duration given in microseconds, in the largest unit that keeps it >= 1 (µs, ms, s, min). */
 export function formatMicros(us: number): string {
   const a = Math.abs(us);

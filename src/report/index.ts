@@ -4,11 +4,11 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Signature, SignaturesDoc } from '../engine/signature.ts';
-import { escapeHtml, formatMicros, formatNumber, formatPercent } from './format.ts';
+import { escapeHtml, formatMicros, formatNumber, formatPercent, formatProbabilityValue } from './format.ts';
 import { endpointLabel, extentFigures, lagFigure, type Figure } from './signature-figures.ts';
 
 export * from './charts.ts';
-export { escapeHtml, formatMicros, formatNumber, formatPercent } from './format.ts';
+export { escapeHtml, formatMicros, formatNumber, formatPercent, formatProbabilityValue } from './format.ts';
 export { lagFigure, extentFigures, endpointLabel, type Figure } from './signature-figures.ts';
 export { readSignaturesDoc, parseSignaturesDoc, signaturesDocProblem, SignaturesFileError } from './load.ts';
 
@@ -77,7 +77,7 @@ function rankingHtml(ranked: Signature[], maxRows: number, withFigures: number):
     return `<tr${rank === 1 ? ' class="top"' : ''}><td class="num">${link}</td>`
       + `<td class="tag">${escapeHtml(endpointLabel(s.tag))}</td><td class="event">${escapeHtml(endpointLabel(s.event))}</td>`
       + cell(s.relation, false) + cell(formatNumber(s.probability)) + cell(formatNumber(s.hitRate)) + cell(formatNumber(s.baselineRate))
-      + cell(formatNumber(s.lift)) + cell(formatNumber(s.qValue)) + cell(formatNumber(s.support)) + cell(formatMicros(s.leadTime.p50))
+      + cell(formatNumber(s.lift)) + cell(formatProbabilityValue(s.qValue)) + cell(formatNumber(s.support)) + cell(formatMicros(s.leadTime.p50))
       + cell(`${formatMicros(s.window.start)} – ${formatMicros(s.window.end)}`) + '</tr>';
   });
   const head = ['#', 'tag', 'event', 'relation', 'probability', 'hit rate', 'baseline', 'lift', 'q-value', 'tags', 'lead p50', 'window']
@@ -91,7 +91,7 @@ function signatureHtml(s: Signature, rank: number): string {
   const facts: [string, string][] = [
     ['probability (background-corrected)', formatNumber(s.probability)],
     ['hit rate / baseline', `${formatPercent(s.hitRate)} / ${formatPercent(s.baselineRate)} (lift ${formatNumber(s.lift)})`],
-    ['p / q', `${formatNumber(s.pValue)} / ${formatNumber(s.qValue)}`],
+    ['p / q', `${formatProbabilityValue(s.pValue)} / ${formatProbabilityValue(s.qValue)}`],
     ['tags / hits', `${formatNumber(s.support)} / ${formatNumber(s.hits)}`],
     ['lead time min / p05 / p50 / p95', [s.leadTime.min, s.leadTime.p05, s.leadTime.p50, s.leadTime.p95].map(formatMicros).join(' / ')],
     ['window', `[${formatMicros(s.window.start)}, ${formatMicros(s.window.end)}]`],

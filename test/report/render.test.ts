@@ -10,7 +10,7 @@ import {
   cdfChart, histogramChart, lineChart, parseSignaturesDoc, rankSignatures, renderReport, scatterChart, barChart,
 } from '../../src/report/index.ts';
 import { logTicks, linearTicks } from '../../src/report/scale.ts';
-import { formatMicros } from '../../src/report/format.ts';
+import { formatMicros, formatProbabilityValue } from '../../src/report/format.ts';
 import { run as reportCommand } from '../../src/cli/commands/report.ts';
 import { fixtureDoc } from './fixture.ts';
 
@@ -140,4 +140,13 @@ test('smarttags report writes the HTML file and reports bad input', async () => 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('p- and q-values that underflowed to 0 read as "< 1e-300", not as an exact 0', () => {
+  const doc = fixtureDoc();
+  doc.signatures[0]!.pValue = 0;
+  doc.signatures[0]!.qValue = 0;
+  const html = renderReport(doc);
+  assert.match(html, /&lt; 1e-300 \/ &lt; 1e-300/);
+  assert.equal(formatProbabilityValue(0.0123), '0.0123');
 });
