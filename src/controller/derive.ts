@@ -13,18 +13,12 @@
 //                as full-size Ethernet frames), requestBytes = floor(windowBytes / 3) (three requests in flight: while
 //                one is asked for, two thirds of the window keep the port busy); a query that fits is not slowed.
 
+import { eventProbabilityAt } from '../engine/extent-eval.ts';
 import type { Signature } from '../engine/signature.ts';
 import type { SmartRecord } from '../protocol/record.ts';
 import type { Policy } from './policy.ts';
 
-/** Probability of the event after a Tag of value `v`, from the signature's extent. */
-export function eventProbabilityAt(sig: Signature, v: number): number {
-  const lg = sig.extent.logistic;
-  if (lg) return 1 / (1 + Math.exp(-(lg.a + lg.b * v)));
-  const bin = sig.extent.bins.find((b) => v >= b.lo && v <= b.hi);
-  if (bin) return bin.probability;
-  return sig.probability;
-}
+export { eventProbabilityAt };
 
 /** The signatures of `sigs` under which the event is likely enough at this Tag's value to act. */
 export function likelySignatures(policy: Policy, sigs: Signature[], tag: SmartRecord): Signature[] {

@@ -13,10 +13,13 @@ import {
   decodePacket,
   encodeHint,
   encodeReply,
+  encodeThresholds,
   frameHint,
   frameReply,
+  frameThresholds,
   type DecodedBatch,
   type ReplyBody,
+  type ThresholdsBody,
   type WireHint,
 } from '../protocol/wire.ts';
 import { countReject, type DriverCounters } from './counters.ts';
@@ -29,6 +32,8 @@ export interface AppSource {
   locale: string;
   reply(body: ReplyBody): boolean;
   hint(hint: WireHint): boolean;
+  /** Sends the act-above table for the app's locale. */
+  thresholds(body: ThresholdsBody): boolean;
 }
 
 export interface AppListenerHandlers {
@@ -37,6 +42,8 @@ export interface AppListenerHandlers {
   onLocaleAdded(locale: string): void;
   /** The last app of a locale went away. */
   onLocaleRemoved(locale: string): void;
+  /** An app's locale became known or changed (send it the act-above table of that locale). */
+  onAppLocale(source: AppSource): void;
 }
 
 const MAX_UDP_SOURCES = 4096;
@@ -94,6 +101,11 @@ export class AppListener {
     return n;
   }
 
+  /** The locales of connected apps with the apps of each. */
+  appsByLocale(): ReadonlyMap<string, ReadonlySet<AppSource>> {
+    return this.byLocale;
+  }
+
   get appCount(): number {
     return this.connections.size + this.udpSources.size;
   }
@@ -134,6 +146,7 @@ export class AppListener {
       locale: '',
       reply: (body) => send(frameReply(++this.replySeq, body)),
       hint: (h) => send(frameHint(++this.replySeq, h)),
+      thresholds: (t) => send(frameThresholds(++this.replySeq, t)),
     };
     socket.on('data', (chunk: Buffer) => {
       const r = reader.push(chunk, (packet) => this.onPacket(packet, source));
@@ -207,7 +220,10 @@ export class AppListener {
     }
     this.lastSeq.set(source, batch.seq);
     const locale = batch.locale || this.defaultLocale;
-    if (locale !== source.locale) this.setLocale(source, locale);
+    if (locale !== source.locale) {
+      this.setLocale(source, locale);
+      this.handlers.onAppLocale(source);
+    }
     this.handlers.onBatch(batch, source);
   }
 
@@ -247,6 +263,10 @@ class UdpSource implements AppSource {
 
   hint(h: WireHint): boolean {
     return this.listener.sendUdp(encodeHint(this.listener.nextReplySeq(), h), this.rinfo);
+  }
+
+  thresholds(t: ThresholdsBody): boolean {
+    return this.listener.sendUdp(encodeThresholds(this.listener.nextReplySeq(), t), this.rinfo);
   }
 }
 

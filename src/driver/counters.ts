@@ -20,6 +20,8 @@ export interface DriverCounters {
   actionsDecided: number;
   actionsFailed: number;
   repliesSent: number;
+  /** Act-above tables sent to apps (on announce and on every signature update). */
+  thresholdTablesSent: number;
   hintsDelivered: number;
   hintsUndeliverable: number;
   signatures: number;
@@ -33,7 +35,7 @@ export function newCounters(): DriverCounters {
   return {
     packets: 0, tagsReceived: 0, eventsReceived: 0, rejected: 0, rejectedByReason: {}, dropped: 0, droppedByReason: {},
     packetsLostInTransit: 0, recordsPublished: 0, batchesPublished: 0, actionsRequested: 0, actionsDecided: 0,
-    actionsFailed: 0, repliesSent: 0, hintsDelivered: 0, hintsUndeliverable: 0, signatures: 0, signatureGeneration: -1,
+    actionsFailed: 0, repliesSent: 0, thresholdTablesSent: 0, hintsDelivered: 0, hintsUndeliverable: 0, signatures: 0, signatureGeneration: -1,
     collectorErrors: 0, recentRejects: [],
   };
 }

@@ -4,9 +4,10 @@
 
 import type { Bus } from '../bus/bus.ts';
 import { SUBJECTS, type ActionReply, type ActionRequest, type Hint, type SignaturesUpdate } from '../bus/messages.ts';
+import { actAboveOf } from '../engine/extent-eval.ts';
 import type { Signature } from '../engine/signature.ts';
 import type { SmartRecord } from '../protocol/record.ts';
-import { ReplyStatus, type DecodedBatch, type WireActionReply, type WireHint } from '../protocol/wire.ts';
+import { ReplyStatus, type DecodedBatch, type ThresholdsBody, type WireActionReply, type WireHint } from '../protocol/wire.ts';
 import { AppListener, type AppSource } from './app-listener.ts';
 import type { Collector } from './collectors/collector.ts';
 import { countDrop, newCounters, type DriverCounters } from './counters.ts';
@@ -48,6 +49,11 @@ export interface DriverOptions {
    * next learn run would lose the signature it is acting on.
    */
   forwardActionTagsToEngine?: boolean;
+  /**
+   * Event probability from which a signature's Tag may lead to an action (default 0.5, the controller's default
+   * minEventProbability): below the value where a signature's extent reaches it, apps answer `tagAndWait` themselves.
+   */
+  actionProbability?: number;
   logger?: DriverLogger;
 }
 
@@ -64,6 +70,7 @@ export class Driver {
   private readonly hintSubs = new Map<string, () => void>();
   private readonly unsubs: (() => void)[] = [];
   private inflight = 0;
+  private readonly actionProbability: number;
   private started = false;
   private stopped = false;
   /** Bound ports after start(). */
@@ -77,6 +84,9 @@ export class Driver {
     this.defaultLocale = opts.locales[0]!;
     if (this.defaultLocale.includes('*')) throw new RangeError(`driver ${opts.id}: locales[0]: the default locale cannot be a pattern`);
     this.signatures = opts.signatures ?? new SignatureDb(opts.locales);
+    const p = opts.actionProbability ?? 0.5;
+    if (!(p > 0 && p < 1)) throw new RangeError(`driver ${opts.id}: actionProbability: must be in (0, 1), got ${p}`);
+    this.actionProbability = p;
     this.collectors = opts.collectors ?? [];
     this.forwarder = new RecordForwarder(this.bus, this.counters, { ...opts.forwarder, driver: opts.id });
     this.apps = new AppListener(this.counters, this.defaultLocale, {
@@ -90,6 +100,7 @@ export class Driver {
         this.hintSubs.get(l)?.();
         this.hintSubs.delete(l);
       },
+      onAppLocale: (source) => this.sendThresholds(source, this.thresholdsFor(source.locale)),
     });
     this.statsd = new StatsdListener(this.counters, this.defaultLocale, (records) => this.ingestTags(records));
   }
@@ -238,7 +249,33 @@ export class Driver {
       this.counters.signatures = this.signatures.size;
       this.counters.signatureGeneration = u.generation;
       this.opts.logger?.info({ driver: this.id, generation: u.generation, signatures: this.signatures.size }, 'signatures updated');
+      for (const [locale, sources] of this.apps.appsByLocale()) {
+        const table = this.thresholdsFor(locale);
+        for (const s of sources) this.sendThresholds(s, table);
+      }
     }
+  }
+
+  /** The act-above table of a locale: per tag name with signatures there, the value below which none acts. */
+  thresholdsFor(locale: string): ThresholdsBody {
+    const thresholds: ThresholdsBody['thresholds'] = [];
+    for (const name of this.signatures.tagNames(locale)) {
+      thresholds.push({ name, actAbove: actAboveOf(this.signatures.lookup(locale, name) ?? [], this.actionProbability) });
+    }
+    return { locale, generation: this.signatures.generation, thresholds };
+  }
+
+  private sendThresholds(source: AppSource, table: ThresholdsBody): void {
+    let sent: boolean;
+    try {
+      sent = source.thresholds(table);
+    } catch (err) {
+      // A table over the packet limit: an empty one replaces the app's previous table, so it asks about every Tag.
+      this.opts.logger?.warn({ driver: this.id, locale: table.locale, err: (err as Error).message }, 'act-above table too large; app will always ask');
+      sent = source.thresholds({ ...table, thresholds: [] });
+    }
+    if (sent) this.counters.thresholdTablesSent++;
+    else countDrop(this.counters, 'thresholds-undeliverable');
   }
 
   /** Asks the engine for the signatures in force, so a driver started after a learn run acts at once. */

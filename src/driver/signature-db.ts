@@ -72,6 +72,14 @@ export class SignatureDb {
     return own ?? pooled;
   }
 
+  /** The tag names with signatures at this locale (locale-specific and pooled). */
+  tagNames(locale: string): Set<string> {
+    const names = new Set(this.pooled.keys());
+    const prefix = keyOf(locale, '');
+    for (const k of this.byKey.keys()) if (k.startsWith(prefix)) names.add(k.slice(prefix.length));
+    return names;
+  }
+
   get size(): number {
     return this.count;
   }

@@ -7,7 +7,7 @@ import { MAX_IDENTIFIER_LENGTH, identifierProblem, type Kind, type SmartRecord }
 export const WIRE_MAGIC = 0x5354; // "ST" little-endian
 export const WIRE_VERSION = 1;
 
-export const PacketType = { batch: 1, reply: 2, hint: 3 } as const;
+export const PacketType = { batch: 1, reply: 2, hint: 3, thresholds: 4 } as const;
 export type PacketTypeCode = (typeof PacketType)[keyof typeof PacketType];
 
 /** Largest packet (and stream frame body); below the UDP datagram limit. */
@@ -53,6 +53,18 @@ export interface WireActionReply {
   hints: WireHint[];
 }
 
+/**
+ * The driver's act-above table for one app's locale: per tag name with signatures, the Tag value below which no
+ * signature triggers an action (the app answers `tagAndWait` itself), or null when the app must always ask.
+ * Tag names absent from the table are asked about. Each packet replaces the previous table.
+ */
+export interface ThresholdsBody {
+  locale: string;
+  /** The driver's signature generation the table was computed from. */
+  generation: number;
+  thresholds: { name: string; actAbove: number | null }[];
+}
+
 /** A reply to a record that carried a request id (an app waiting in `tagAndWait`). */
 export interface ReplyBody {
   requestId: number;
@@ -88,7 +100,8 @@ export interface DecodedBatch {
 export type DecodedPacket =
   | { type: typeof PacketType.batch; batch: DecodedBatch }
   | { type: typeof PacketType.reply; seq: number; reply: ReplyBody }
-  | { type: typeof PacketType.hint; seq: number; hint: WireHint };
+  | { type: typeof PacketType.hint; seq: number; hint: WireHint }
+  | { type: typeof PacketType.thresholds; seq: number; thresholds: ThresholdsBody };
 
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
@@ -199,6 +212,15 @@ export function encodeHint(seq: number, hint: WireHint): Uint8Array {
   return jsonPacket(PacketType.hint, seq, hint, 0);
 }
 
+export function encodeThresholds(seq: number, body: ThresholdsBody): Uint8Array {
+  return jsonPacket(PacketType.thresholds, seq, body, 0);
+}
+
+/** encodeThresholds already framed for a stream socket. */
+export function frameThresholds(seq: number, body: ThresholdsBody): Buffer {
+  return jsonPacket(PacketType.thresholds, seq, body, FRAME_PREFIX_BYTES);
+}
+
 /** encodeReply already framed for a stream socket (one buffer, one copy of the JSON). */
 export function frameReply(seq: number, reply: ReplyBody): Buffer {
   return jsonPacket(PacketType.reply, seq, reply, FRAME_PREFIX_BYTES);
@@ -226,7 +248,7 @@ export function decodePacket(buf: Uint8Array, packetNo: number): DecodedPacket {
   const type = view.getUint8(3);
   const seq = view.getUint32(4, true);
   if (type === PacketType.batch) return { type, batch: decodeBatchBody(buf, view, seq, fail) };
-  if (type === PacketType.reply || type === PacketType.hint) {
+  if (type === PacketType.reply || type === PacketType.hint || type === PacketType.thresholds) {
     let body: unknown;
     try {
       body = JSON.parse(utf8Strict.decode(buf.subarray(HEADER_BYTES)));
@@ -240,11 +262,23 @@ export function decodePacket(buf: Uint8Array, packetNo: number): DecodedPacket {
       if (![0, 1, 2].includes(r.status)) fail('status', HEADER_BYTES, `unknown reply status ${JSON.stringify(r.status)}`);
       return { type, seq, reply: r };
     }
+    if (type === PacketType.thresholds) return { type, seq, thresholds: checkThresholds(body as ThresholdsBody, (f, r) => fail(f, HEADER_BYTES, r)) };
     const h = body as WireHint;
     if (typeof h.action !== 'string' || typeof h.tag !== 'string' || typeof h.locale !== 'string') fail('hint', HEADER_BYTES, 'needs string locale, tag and action');
     return { type, seq, hint: h };
   }
   return fail('type', 3, `unknown packet type ${type}`);
+}
+
+function checkThresholds(t: ThresholdsBody, fail: (field: string, reason: string) => never): ThresholdsBody {
+  if (typeof t.locale !== 'string') fail('locale', 'not a string');
+  if (!Number.isInteger(t.generation)) fail('generation', `not an integer: ${JSON.stringify(t.generation)}`);
+  if (!Array.isArray(t.thresholds)) fail('thresholds', 'not an array');
+  t.thresholds.forEach((e, i) => {
+    if (typeof e !== 'object' || e === null || typeof e.name !== 'string') fail(`thresholds[${i}].name`, 'not a string');
+    if (e.actAbove !== null && !Number.isFinite(e.actAbove)) fail(`thresholds[${i}].actAbove`, `not a finite number or null: ${JSON.stringify(e.actAbove)}`);
+  });
+  return t;
 }
 
 function decodeBatchBody(buf: Uint8Array, view: DataView, seq: number, fail: (f: string, o: number, r: string) => never): DecodedBatch {

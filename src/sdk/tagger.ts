@@ -1,6 +1,7 @@
 // The application-side Tagger: `tag()` writes into a preallocated ring (typed arrays, names interned per
 // tagger, no allocation) and never blocks or throws; batches are flushed by size and by timer to the driver.
-// `tagAndWait()` carries a request id and resolves with the driver's reply or a timeout; hints arrive via onHint.
+// `tagAndWait()` carries a request id and resolves with the driver's reply or a timeout, or at once ('no-action') below
+// the act-above value the driver pushed for that tag name; hints arrive via onHint.
 
 import { identifierProblem } from '../protocol/record.ts';
 import {
@@ -64,6 +65,10 @@ export interface TaggerStats {
   rejected: number;
   replies: number;
   hints: number;
+  /** tagAndWait calls answered locally: the value was below the driver's act-above value for the tag name. */
+  noAction: number;
+  /** Act-above tables received from the driver. */
+  thresholdTables: number;
   /** Packets from the driver that failed to decode. */
   badPackets: number;
 }
@@ -72,6 +77,8 @@ export type WaitResult =
   | { status: 'decided'; reply: WireActionReply; waitedUs: number }
   /** The driver has no signature for this Tag: nothing to wait for (the Tag went to identification). */
   | { status: 'no-signature'; waitedUs: number }
+  /** The value is below where any signature of this tag name acts (driver's act-above table): no round trip made. */
+  | { status: 'no-action'; waitedUs: number }
   | { status: 'failed' | 'rejected'; message: string; waitedUs: number }
   | { status: 'timeout' | 'no-driver' | 'dropped'; waitedUs: number };
 
@@ -102,7 +109,7 @@ interface Waiter {
 class RingTagger implements Tagger {
   readonly stats: TaggerStats = {
     tagged: 0, sent: 0, packets: 0, droppedFull: 0, droppedNoDriver: 0, droppedSlowDriver: 0,
-    rejected: 0, replies: 0, hints: 0, badPackets: 0,
+    rejected: 0, replies: 0, hints: 0, noAction: 0, thresholdTables: 0, badPackets: 0,
   };
   private readonly cap: number;
   private readonly mask: number;
@@ -143,6 +150,8 @@ class RingTagger implements Tagger {
   private waitTimer: NodeJS.Timeout | null = null;
   private waitTimerAt = Infinity;
   private readonly hintHandlers = new Set<(h: WireHint) => void>();
+  /** The driver's act-above value per tag name for this connection (null = always ask); cleared on reconnection. */
+  private actAbove = new Map<string, number | null>();
   private readonly transport: Transport;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
@@ -168,7 +177,10 @@ class RingTagger implements Tagger {
     this.transport = openTransport(endpoint, opts.maxPendingBytes ?? 1 << 20, opts.reconnectMs ?? 250, {
       onPacket: (p) => this.onPacket(p),
       onBadPacket: () => this.stats.badPackets++,
-      onConnect: () => this.announce(),
+      onConnect: () => {
+        this.actAbove = new Map();
+        this.announce();
+      },
     });
     this.timer = setInterval(() => this.flush(), Math.max(1, opts.flushIntervalMs ?? 5));
     this.timer.unref();
@@ -218,6 +230,12 @@ class RingTagger implements Tagger {
       return Promise.resolve({ status: 'rejected', message: `invalid tag name or value: ${JSON.stringify(name)}=${value}`, waitedUs: waited() });
     }
     if (!this.transport.connected || this.closed) return Promise.resolve({ status: 'no-driver', waitedUs: waited() });
+    const actAbove = this.actAbove.get(name);
+    if (actAbove != null && value < actAbove) {
+      this.tag(name, value);
+      this.stats.noAction++;
+      return Promise.resolve({ status: 'no-action', waitedUs: waited() });
+    }
     if (this.head - this.tail >= this.cap) {
       this.stats.droppedFull++;
       return Promise.resolve({ status: 'dropped', waitedUs: waited() });
@@ -381,6 +399,11 @@ class RingTagger implements Tagger {
       if (r.status === ReplyStatus.decided && r.reply) w.resolve({ status: 'decided', reply: r.reply, waitedUs });
       else if (r.status === ReplyStatus.noSignature) w.resolve({ status: 'no-signature', waitedUs });
       else w.resolve({ status: 'failed', message: r.message ?? 'no reason given', waitedUs });
+    } else if (p.type === PacketType.thresholds) {
+      this.stats.thresholdTables++;
+      const table = new Map<string, number | null>();
+      for (const t of p.thresholds.thresholds) table.set(t.name, t.actAbove);
+      this.actAbove = table;
     } else if (p.type === PacketType.hint) {
       this.stats.hints++;
       for (const cb of this.hintHandlers) {
