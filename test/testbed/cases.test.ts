@@ -163,7 +163,11 @@ test('identification then action: SDK Tags and switch drop Events teach the engi
     await h.settle();
     const large = act.results.filter((q) => q.large).length;
     const waits = (act.tagger as { waits: Record<string, number> }).waits;
-    assert.ok((waits['decided'] ?? 0) >= large, `waits ${JSON.stringify(waits)}`);
+    // Large MultiGets wait for the controller's decision (on a loaded machine one may exceed the client's
+    // 50 ms wait and go ahead); small ones get 'no-action' from the SDK's act-above table, without a round trip.
+    const decided = waits['decided'] ?? 0;
+    assert.ok(decided + (waits['timeout'] ?? 0) >= large && decided >= large - 2, `waits ${JSON.stringify(waits)} for ${large} large queries`);
+    assert.ok((waits['no-action'] ?? 0) > 0, `small MultiGets resolved locally; waits ${JSON.stringify(waits)}`);
     const c = h.controller.counters;
     // One pacing rule per server for each large MultiGet (or its extension), none for the small ones.
     assert.ok(c.applied + c.coalesced >= large * o.servers, `applied ${c.applied} coalesced ${c.coalesced} for ${large} large queries`);
