@@ -3,17 +3,9 @@
 // bursty background events and a shared load cycle. Optional value-dependent probability (extent).
 
 import { SeriesStore } from '../../src/protocol/series-store.ts';
+import { seededRng as rng } from '../../src/testbed/rng.ts';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export interface FixtureOptions {
   seed: number;
