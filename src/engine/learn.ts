@@ -396,7 +396,8 @@ interface PlanSummary {
   baselineRate: number;
   /** Event pairs in the window after tags minus the shifted-set mean: the excess to attribute. */
   excessPairs: number;
-  excess: Float64Array;
+  /** Excess of every in-window lag per fine bin: the shape of the attribution kernel. */
+  pairExcess: Float64Array;
   leadTime: Signature['leadTime'];
   valueBins: ValueBinStats[];
 }
@@ -409,6 +410,7 @@ function summarise(plan: WindowPlan, v: Float64Array, K: number): PlanSummary {
   for (let s = 1; s <= K; s++) shifted += v[L.hits + s]!;
   const baselineRate = Math.max(shifted / K, 0.5 / K) / Math.max(1, anchors);
   const excess = excessHistogram(v.subarray(L.fineTag, L.fineTag + L.F), v.subarray(L.fineBase, L.fineBase + L.F), K);
+  const pairExcess = excessHistogram(v.subarray(L.pairTag, L.pairTag + L.F), v.subarray(L.pairBase, L.pairBase + L.F), K);
   const valueBins: ValueBinStats[] = [];
   for (let b = 0; b < L.V; b++) {
     const at = L.value + 4 * b;
@@ -427,7 +429,7 @@ function summarise(plan: WindowPlan, v: Float64Array, K: number): PlanSummary {
     hitRate: anchors > 0 ? hits / anchors : 0,
     baselineRate,
     excessPairs: v[L.pairs]! - v[L.pairs + 1]! / K,
-    excess,
+    pairExcess,
     leadTime: leadTimeQuantiles(plan.fine, excess),
     valueBins,
   };
@@ -467,7 +469,7 @@ function attribute(
   const groups = new Map<number, { plan: number; input: AttributionInput }[]>();
   plans.forEach((plan, k) => {
     if (!include(plan.candidate)) return;
-    const density = kernelFromExcess(plan.fine, sums[k]!.excess);
+    const density = kernelFromExcess(plan.fine, sums[k]!.pairExcess);
     for (const m of plan.candidate.members) {
       if (only && !only.has(m.event)) continue;
       const entry = { plan: k, input: { tag: m.tag, event: m.event, start: plan.start, end: plan.end, edges: plan.fine, density } };

@@ -1,6 +1,7 @@
 // Pass 3 (significant candidates, window fixed): hits of the window after tags and after each shifted
-// anchor set, event pairs inside the window, a fine histogram of the first in-window lag (lead time and
-// attribution kernel), and per tag-value bin hits and event sizes (extent). Sums: slices merge by addition.
+// anchor set, event pairs inside the window, fine histograms of the first in-window lag (lead time) and of
+// every in-window lag (the attribution kernel), and per tag-value bin hits and event sizes (extent).
+// Sums: slices merge by addition.
 
 import type { Series } from '../protocol/series-store.ts';
 import { anchorIndices, type TimeRange } from './time-range.ts';
@@ -27,8 +28,10 @@ export function windowLayout(plan: WindowPlan, shifts: number) {
   const pairs = hits + 1 + shifts;
   const fineTag = pairs + 2;
   const fineBase = fineTag + F;
-  const value = fineBase + F;
-  return { anchors: 0, hits, pairs, fineTag, fineBase, value, F, V, width: value + 4 * V };
+  const pairTag = fineBase + F;
+  const pairBase = pairTag + F;
+  const value = pairBase + F;
+  return { anchors: 0, hits, pairs, fineTag, fineBase, pairTag, pairBase, value, F, V, width: value + 4 * V };
 }
 
 /** Value bin of v: index of the last edge <= v, 0 when v is below every edge. */
@@ -83,6 +86,7 @@ export function windowStats(series: readonly Series[], plans: readonly WindowPla
           out[L.pairs + (s === 0 ? 0 : 1)]! += q - p;
           const fb = binOf(plan.fine, ev.times[p]! - a);
           if (fb >= 0) out[(s === 0 ? L.fineTag : L.fineBase) + fb]!++;
+          addPairLags(plan.fine, ev.times, p, q, a, Math.max(fb, 0), out, s === 0 ? L.pairTag : L.pairBase);
           if (s === 0) {
             const vb = valueBin(plan.valueEdges, tag.values[i]!);
             out[L.value + 4 * vb + 1]!++;
@@ -93,4 +97,19 @@ export function windowStats(series: readonly Series[], plans: readonly WindowPla
     }
     return out;
   });
+}
+
+/**
+ * Adds the lags of the in-window events [p, q) after anchor `a` to the fine histogram at `at`. Lags ascend,
+ * so the bin only moves forward from the first event's bin `fb`; every event is counted (rounding at the
+ * window's edges falls into the first or last bin).
+ */
+function addPairLags(fine: Float64Array, times: Float64Array, p: number, q: number, a: number, fb: number, out: Float64Array, at: number): void {
+  const last = fine.length - 2;
+  let b = fb;
+  for (let e = p; e < q; e++) {
+    const lag = times[e]! - a;
+    while (b < last && lag >= fine[b + 1]!) b++;
+    out[at + b]!++;
+  }
 }
