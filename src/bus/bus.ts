@@ -1,6 +1,16 @@
 // The Bus contract shared by the in-process bus (default) and the NATS JetStream bus (across machines).
 
-export type Handler<T> = (msg: T) => void;
+/**
+ * Receives a message; what it returns is ignored unless it is a promise: on a durable subject the
+ * acknowledgement then waits until it resolves, and a rejection asks for redelivery (buses without
+ * redelivery only count the rejection).
+ */
+export type Handler<T> = (msg: T) => unknown;
+
+/** The promise a handler returned, if it returned one. */
+export function handlerPromise(returned: unknown): PromiseLike<unknown> | null {
+  return typeof (returned as PromiseLike<unknown> | null)?.then === 'function' ? (returned as PromiseLike<unknown>) : null;
+}
 export type Responder<Q, R> = (req: Q) => Promise<R> | R;
 
 export interface Bus {

@@ -1,7 +1,7 @@
 // The default bus: subjects and handlers in one process, no server. Handlers run synchronously in
 // publication order; a throwing handler is counted and does not stop delivery to the others.
 
-import type { Bus, Handler, Responder } from './bus.ts';
+import { handlerPromise, type Bus, type Handler, type Responder } from './bus.ts';
 
 export class InProcessBus implements Bus {
   private readonly subs = new Map<string, Set<Handler<unknown>>>();
@@ -15,7 +15,7 @@ export class InProcessBus implements Bus {
     if (!set) return;
     for (const h of set) {
       try {
-        h(msg);
+        handlerPromise(h(msg))?.then(undefined, () => this.handlerErrors++);
       } catch {
         this.handlerErrors++;
       }
@@ -32,23 +32,27 @@ export class InProcessBus implements Bus {
   request<Q, R>(subject: string, req: Q, timeoutMs: number): Promise<R> {
     const responder = this.responders.get(subject);
     if (this.closed || !responder) return Promise.reject(new Error(`no responder for ${subject}`));
-    // One promise and one timer per request: the answer settles it as soon as it exists, the timer only if first.
+    let answer: unknown;
+    try {
+      answer = responder(req);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // An answer that exists at once (a hint decided synchronously) settles the request with no timer.
+    if (typeof (answer as PromiseLike<unknown> | null)?.then !== 'function') return Promise.resolve(answer as R);
+    // One promise and one timer per pending answer: the answer settles it as soon as it exists, the timer only if first.
     return new Promise<R>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`request on ${subject} timed out after ${timeoutMs} ms`)), timeoutMs);
-      const settle = (ok: boolean, v: unknown) => {
-        clearTimeout(timer);
-        if (ok) resolve(v as R);
-        else reject(v);
-      };
-      let answer: unknown;
-      try {
-        answer = responder(req);
-      } catch (err) {
-        settle(false, err);
-        return;
-      }
-      if (typeof (answer as PromiseLike<unknown> | null)?.then === 'function') (answer as PromiseLike<unknown>).then((v) => settle(true, v), (e: unknown) => settle(false, e));
-      else settle(true, answer);
+      (answer as PromiseLike<unknown>).then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v as R);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
     });
   }
 

@@ -16,7 +16,7 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import { randomBytes } from 'node:crypto';
-import type { Bus, Handler, Responder } from './bus.ts';
+import { handlerPromise, type Bus, type Handler, type Responder } from './bus.ts';
 import { SUBJECTS } from './messages.ts';
 
 export interface NatsBusOptions {
@@ -48,6 +48,8 @@ export interface NatsBusCounters {
   dropped: number;
   delivered: number;
   handlerErrors: number;
+  /** Durable messages handed back for redelivery because their handler's promise rejected. */
+  redeliveries: number;
   /** Messages that were not valid JSON. */
   badMessages: number;
 }
@@ -61,7 +63,7 @@ interface Outgoing {
 type Envelope<R> = { ok: R } | { error: string };
 
 export class NatsBus implements Bus {
-  readonly counters: NatsBusCounters = { published: 0, acked: 0, retries: 0, dropped: 0, delivered: 0, handlerErrors: 0, badMessages: 0 };
+  readonly counters: NatsBusCounters = { published: 0, acked: 0, retries: 0, dropped: 0, delivered: 0, handlerErrors: 0, redeliveries: 0, badMessages: 0 };
   private readonly durable: Set<string>;
   private readonly stream: string;
   private readonly consumerName: string;
@@ -183,28 +185,40 @@ export class NatsBus implements Bus {
     };
   }
 
-  private deliver<T>(handler: Handler<T>, parse: () => T): boolean {
+  /** Parses and hands a message to `handler`; returns the handler's promise when it gave one. */
+  private deliver<T>(handler: Handler<T>, parse: () => T): PromiseLike<unknown> | null {
     let msg: T;
     try {
       msg = parse();
     } catch {
       this.counters.badMessages++;
-      return true;
+      return null;
     }
     this.counters.delivered++;
     try {
-      handler(msg);
+      return handlerPromise(handler(msg));
     } catch {
       this.counters.handlerErrors++;
+      return null;
     }
-    return true;
   }
 
-  /** A durable pull consumer: every message is acknowledged after the handler returned, so a restart resumes. */
+  /**
+   * A durable pull consumer: a message is acknowledged after its handler returned, or after the promise it
+   * returned resolved (a rejection asks for redelivery in a second), so a restart resumes where it stood.
+   */
   private consumeDurable<T>(subject: string, handler: Handler<T>): () => void {
     let messages: ConsumerMessages | null = null;
     let stopped = false;
     const name = `${this.consumerName}-${subject.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    // A late answer on a closed connection is lost; the server redelivers the message after ackWait.
+    const answer = (send: () => void) => {
+      try {
+        send();
+      } catch {
+        this.counters.handlerErrors++;
+      }
+    };
     const done = (async () => {
       await this.jsm.consumers.add(this.stream, {
         durable_name: name,
@@ -218,8 +232,16 @@ export class NatsBus implements Bus {
         messages = await consumer.consume({ max_messages: 256 });
         if (stopped) messages.stop();
         for await (const m of messages) {
-          this.deliver(handler, () => m.json<T>());
-          m.ack();
+          const settled = this.deliver(handler, () => m.json<T>());
+          if (!settled) m.ack();
+          else
+            settled.then(
+              () => answer(() => m.ack()),
+              () => {
+                this.counters.redeliveries++;
+                answer(() => m.nak(1000));
+              },
+            );
         }
       }
     })().catch(() => {

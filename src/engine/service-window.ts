@@ -45,14 +45,19 @@ export class RecordWindow {
     return this.keys.length;
   }
 
-  /** Adds a valid record; returns false when refused (series limit). */
-  add(r: SmartRecord): boolean {
+  /** The key of series `sid` (as `add` returned it). */
+  key(sid: number): SeriesKey {
+    return this.keys[sid]!;
+  }
+
+  /** Adds a valid record; returns its series id, or -1 when refused (series limit). */
+  add(r: SmartRecord): number {
     const k = `${r.kind}\u0000${r.name}\u0000${r.locale}`;
     let sid = this.index.get(k);
     if (sid === undefined) {
       if (this.keys.length >= this.maxSeries) {
         this.stats.refusedSeries++;
-        return false;
+        return -1;
       }
       sid = this.keys.length;
       this.index.set(k, sid);
@@ -70,7 +75,7 @@ export class RecordWindow {
     this.count++;
     if (r.time > this.newest) this.newest = r.time;
     this.evictOld();
-    return true;
+    return sid;
   }
 
   private evictOld(): void {

@@ -1,7 +1,7 @@
 // The engine service (S.E., paper 3.4.2): ingests RecordBatches from drivers (seq checked per driver),
-// keeps a bounded window, persists records (and the drivers' last seq, so redeliveries after a restart are
-// recognised), re-learns periodically in a worker thread and publishes the
-// signatures on SUBJECTS.signatures when they changed. Answers SUBJECTS.signaturesCurrent requests.
+// keeps a bounded window, persists records through a bounded queue (committed with the drivers' seq state,
+// so redeliveries after a restart are recognised), re-learns periodically in a worker thread and publishes
+// the signatures on SUBJECTS.signatures when they changed. Answers SUBJECTS.signaturesCurrent requests.
 
 import type { Bus } from '../bus/bus.ts';
 import { SUBJECTS, type RecordBatch, type SignaturesUpdate } from '../bus/messages.ts';
@@ -10,6 +10,7 @@ import type { DuckdbStore } from '../store/duckdb-store.ts';
 import type { Signature, SignaturesDoc } from './signature.ts';
 import { RecordWindow } from './service-window.ts';
 import { SeqTracker } from './service-seq.ts';
+import { RecordPersister, type PersistStats } from './service-persist.ts';
 import { LearnWorker } from './worker-client.ts';
 
 export interface EngineServiceOptions {
@@ -27,8 +28,16 @@ export interface EngineServiceOptions {
   topology?: string;
   /** Persistence; absent = memory only. */
   store?: DuckdbStore;
-  /** Flush the store after every batch (durable buses ack after the handler) rather than on a timer. */
-  flushEveryBatch?: boolean;
+  /**
+   * For a durable bus (redelivery of unacknowledged messages): the handler's promise resolves once the
+   * batch is committed (the bus acknowledges then) and rejects when the store queue is full (redelivery).
+   * Without it, records that do not fit the queue are taken into the window but not persisted (counted).
+   */
+  backPressure?: boolean;
+  /** Most records waiting for a store commit (default 1,000,000; about 20 bytes each). */
+  persistQueueRecords?: number;
+  /** Store commit period (default 50 ms). */
+  persistIntervalMs?: number;
   /** Records later than now + this are refused (a bad clock would otherwise empty the window). */
   maxFutureMs?: number;
   /** Batches with more records are refused whole (default 50,000; drivers send at most a few thousand). */
@@ -38,7 +47,7 @@ export interface EngineServiceOptions {
   now?: () => number;
 }
 
-export interface EngineStats {
+export interface EngineStats extends PersistStats {
   batches: number;
   tags: number;
   events: number;
@@ -66,8 +75,6 @@ export interface EngineStats {
   lastLearnMs: number;
   generation: number;
   published: number;
-  persisted: number;
-  persistFailures: number;
 }
 
 export type LearnOutcome = 'published' | 'unchanged' | 'too-few' | 'busy' | 'failed';
@@ -76,12 +83,12 @@ export class EngineService {
   readonly stats: EngineStats = {
     batches: 0, tags: 0, events: 0, rejected: 0, rejectedBatches: 0, oversizedBatches: 0, duplicateBatches: 0, lateBatches: 0, missingBatches: 0, driverRestarts: 0,
     windowEvicted: 0, windowSize: 0, learnRuns: 0, learnFailures: 0, learnSkipped: 0, lastLearnMs: 0,
-    generation: 0, published: 0, persisted: 0, persistFailures: 0,
+    generation: 0, published: 0, persisted: 0, persistQueued: 0, persistDropped: 0, persistDeferredBatches: 0, persistCommits: 0, persistFailures: 0,
   };
   private readonly window: RecordWindow;
   private readonly worker = new LearnWorker();
   private seqs = new SeqTracker();
-  private saving: Promise<void> | null = null;
+  private readonly persister: RecordPersister | null;
   private current: SignaturesUpdate | null = null;
   private currentKey = '';
   private learning: Promise<LearnOutcome> | null = null;
@@ -95,11 +102,22 @@ export class EngineService {
   ) {
     this.window = new RecordWindow(opts.windowRecords, opts.windowMs * 1000);
     this.now = opts.now ?? (() => Date.now() * 1000);
+    this.persister = opts.store
+      ? new RecordPersister(opts.store, this.stats, {
+          maxQueuedRecords: opts.persistQueueRecords ?? 1_000_000,
+          flushIntervalMs: opts.persistIntervalMs ?? 50,
+          flushRecords: Math.min(200_000, Math.max(1, Math.floor((opts.persistQueueRecords ?? 1_000_000) / 4))),
+          onError: (err) => this.opts.onProblem?.('persist failed (kept queued, retried)', { error: err.message }),
+        })
+      : null;
   }
 
   /** Restores the last stored generation, subscribes to records and starts the learn timer. */
   async start(): Promise<void> {
-    if (this.opts.store) this.seqs = new SeqTracker(await this.opts.store.loadDriverSeqs());
+    if (this.opts.store) {
+      this.seqs = new SeqTracker(await this.opts.store.loadDriverSeqs());
+      this.opts.store.trackProgress(() => this.seqs.takeDirty());
+    }
     const stored = await this.opts.store?.latestSignatures();
     if (stored) {
       this.current = { generation: stored.generation, doc: stored.doc };
@@ -112,11 +130,7 @@ export class EngineService {
     const learnTimer = setInterval(() => void this.learnNow(), this.opts.learnIntervalMs);
     learnTimer.unref();
     this.timers.push(learnTimer);
-    if (this.opts.store) {
-      const flushTimer = setInterval(() => void this.persistProgress(), 200);
-      flushTimer.unref();
-      this.timers.push(flushTimer);
-    }
+    this.persister?.start();
   }
 
   /** The signatures in force, or null before the first learn. */
@@ -124,8 +138,11 @@ export class EngineService {
     return this.current;
   }
 
-  /** Handles one RecordBatch from the bus; never throws. */
-  ingest(batch: RecordBatch): void {
+  /**
+   * Handles one RecordBatch from the bus; never throws. With `backPressure` and a store, returns a promise
+   * that resolves when the batch is committed and rejects when it was refused for redelivery.
+   */
+  ingest(batch: RecordBatch): void | Promise<void> {
     if (!isBatchShape(batch)) {
       this.stats.rejectedBatches++;
       this.opts.onProblem?.('rejected batch', { reason: 'not a RecordBatch {driver, seq, records[]}' });
@@ -136,17 +153,28 @@ export class EngineService {
       this.opts.onProblem?.('rejected batch', { driver: batch.driver, seq: batch.seq, reason: `oversized: ${batch.records.length} records` });
       return;
     }
+    const p = this.persister;
+    const durable = p !== null && this.opts.backPressure === true;
+    const fits = p?.hasRoom(batch.records.length) ?? false;
+    if (durable && !fits) {
+      p.deferred();
+      if (this.stats.persistDeferredBatches === 1 || this.stats.persistDeferredBatches % 1000 === 0)
+        this.opts.onProblem?.('store queue full: batch left for redelivery', { driver: batch.driver, seq: batch.seq, deferred: this.stats.persistDeferredBatches });
+      return Promise.reject(new Error('store queue full'));
+    }
     const verdict = this.seqs.see(batch.driver, batch.seq);
     this.stats.missingBatches = this.seqs.missing;
     if (verdict === 'duplicate') {
       this.stats.duplicateBatches++;
-      return;
+      // The first copy may still wait for its commit: acknowledge this one after it.
+      return durable ? p.committed() : undefined;
     }
     if (verdict === 'late') this.stats.lateBatches++;
     else if (verdict === 'restart') this.stats.driverRestarts++;
     this.stats.batches++;
     const limit = this.now() + (this.opts.maxFutureMs ?? 60_000) * 1000;
-    const accepted: SmartRecord[] = [];
+    const key = (sid: number) => this.window.key(sid);
+    let notPersisted = 0;
     for (let i = 0; i < batch.records.length; i++) {
       const r = batch.records[i]!;
       const problem = typeof r === 'object' && r !== null ? recordProblem(r) : { field: 'record', reason: 'not an object' };
@@ -156,55 +184,29 @@ export class EngineService {
           this.opts.onProblem?.('rejected record', { driver: batch.driver, seq: batch.seq, index: i, field: problem?.field ?? 'time', reason: problem?.reason ?? 'too far in the future', rejected: this.stats.rejected });
         continue;
       }
-      if (!this.window.add(r)) {
+      const sid = this.window.add(r);
+      if (sid < 0) {
         this.stats.rejected++;
         continue;
       }
       if (r.kind === 'tag') this.stats.tags++;
       else this.stats.events++;
-      accepted.push(r);
+      if (fits) p!.push(sid, key, r.time, r.value);
+      else notPersisted++;
     }
     this.stats.windowSize = this.window.size;
     this.stats.windowEvicted = this.window.stats.evictedByCount + this.window.stats.evictedByTime;
-    if (this.opts.store && accepted.length) {
-      try {
-        this.opts.store.appendRecords(accepted);
-        this.stats.persisted += accepted.length;
-        if (this.opts.flushEveryBatch) this.opts.store.flush();
-      } catch (err) {
-        this.stats.persistFailures++;
-        this.opts.onProblem?.('persist failed', { error: (err as Error).message });
-      }
+    if (p) {
+      p.afterBatch(notPersisted);
+      if (notPersisted && (this.stats.persistDropped === notPersisted || this.stats.persistDropped % 100_000 < notPersisted))
+        this.opts.onProblem?.('store queue full: records kept in the window only', { driver: batch.driver, seq: batch.seq, notPersisted: this.stats.persistDropped });
     }
+    return durable ? p.committed() : undefined;
   }
 
-  private flush(): boolean {
-    try {
-      this.opts.store?.flush();
-      return true;
-    } catch (err) {
-      this.stats.persistFailures++;
-      this.opts.onProblem?.('persist failed', { error: (err as Error).message });
-      return false;
-    }
-  }
-
-  /** Flushes records, then saves the drivers' seqs they reach (one save at a time). */
-  private persistProgress(): Promise<void> {
-    if (this.saving || !this.opts.store) return this.saving ?? Promise.resolve();
-    if (!this.flush()) return Promise.resolve();
-    const seqs = this.seqs.takeDirty();
-    if (seqs.size === 0) return Promise.resolve();
-    this.saving = this.opts.store
-      .saveDriverSeqs(seqs)
-      .catch((err: Error) => {
-        this.stats.persistFailures++;
-        this.opts.onProblem?.('saving driver seqs failed', { error: err.message });
-      })
-      .finally(() => {
-        this.saving = null;
-      });
-    return this.saving;
+  /** Commits the records queued for the store (tests and shutdown; a timer does it while running). */
+  async persistNow(): Promise<void> {
+    await this.persister?.flushAll();
   }
 
   /** Learns from the current window now (unless a learn is running) and publishes a changed result. */
@@ -261,8 +263,7 @@ export class EngineService {
     this.unsubscribe = [];
     await this.learning?.catch(() => undefined);
     await this.worker.close();
-    await this.saving;
-    await this.persistProgress();
+    await this.persister?.stop();
   }
 }
 

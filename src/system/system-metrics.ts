@@ -19,13 +19,18 @@ export function registerEngineMetrics(m: SystemMetrics, engine: EngineService): 
   ]);
   m.counter('smarttags_records_dropped_total', 'Accepted records dropped, by component and reason', ['component', 'id', 'reason'], () => [
     { labels: { component: c, id: c, reason: 'window-evicted' }, value: s.windowEvicted },
+    { labels: { component: c, id: c, reason: 'store-queue-full' }, value: s.persistDropped },
   ]);
   m.counter('smarttags_engine_duplicate_batches_total', 'Batches seen twice (redeliveries), skipped', [], () => [{ labels: {}, value: s.duplicateBatches }]);
   m.counter('smarttags_engine_driver_restarts_total', 'Drivers seen starting over at seq 1', [], () => [{ labels: {}, value: s.driverRestarts }]);
   m.counter('smarttags_engine_batches_total', 'RecordBatches ingested by the engine', [], () => [{ labels: {}, value: s.batches }]);
   m.gauge('smarttags_engine_missing_batches', 'Batches missing now below drivers\' highest sequence numbers', [], () => [{ labels: {}, value: s.missingBatches }]);
   m.counter('smarttags_engine_late_batches_total', 'Batches that filled a sequence gap (redelivered or reordered)', [], () => [{ labels: {}, value: s.lateBatches }]);
-  m.counter('smarttags_engine_persisted_records_total', 'Records appended to the DuckDB store', [], () => [{ labels: {}, value: s.persisted }]);
+  m.counter('smarttags_engine_persisted_records_total', 'Records committed to the DuckDB store', [], () => [{ labels: {}, value: s.persisted }]);
+  m.gauge('smarttags_engine_persist_queued_records', 'Records waiting for a DuckDB commit', [], () => [{ labels: {}, value: s.persistQueued }]);
+  m.counter('smarttags_engine_persist_deferred_batches_total', 'Batches refused for redelivery because the store queue was full (durable bus)', [], () => [{ labels: {}, value: s.persistDeferredBatches }]);
+  m.counter('smarttags_engine_persist_commits_total', 'DuckDB transactions that committed records', [], () => [{ labels: {}, value: s.persistCommits }]);
+  m.counter('smarttags_engine_persist_failures_total', 'Failed DuckDB writes (records stay queued and are retried)', [], () => [{ labels: {}, value: s.persistFailures }]);
   m.gauge('smarttags_engine_window_records', 'Records in the engine\'s learning window', [], () => [{ labels: {}, value: s.windowSize }]);
   m.counter('smarttags_learn_runs_total', 'Learning runs, by result', ['result'], () => [
     { labels: { result: 'ok' }, value: s.learnRuns - s.learnFailures },
@@ -76,6 +81,7 @@ export function registerNatsMetrics(m: SystemMetrics, bus: NatsBus): void {
   m.counter('smarttags_bus_acked_total', 'Durable publications acknowledged by JetStream', [], one(() => c.acked));
   m.counter('smarttags_bus_retries_total', 'Durable publications retried', [], one(() => c.retries));
   m.counter('smarttags_bus_dropped_total', 'Durable publications dropped (too many waiting for acks)', [], one(() => c.dropped));
+  m.counter('smarttags_bus_redeliveries_total', 'Durable messages handed back for redelivery (the engine\'s store queue was full)', [], one(() => c.redeliveries));
   m.counter('smarttags_bus_bad_messages_total', 'Bus messages that were not valid JSON', [], one(() => c.badMessages));
   m.gauge('smarttags_bus_pending_publishes', 'Durable publications waiting for a JetStream ack', [], one(() => bus.pendingPublishes));
 }

@@ -88,7 +88,7 @@ export async function startSystem(config: SystemConfig, opts: StartOptions = {})
       engine = new EngineService(bus, {
         ...config.engine,
         store,
-        flushEveryBatch: config.bus.kind !== 'in-process',
+        backPressure: config.bus.kind !== 'in-process',
         onProblem: (what, detail) => engineLog.warn(detail, what),
       });
       await engine.start();

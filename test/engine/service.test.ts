@@ -9,7 +9,7 @@ import { SeqTracker } from '../../src/engine/service-seq.ts';
 import { LearnWorker } from '../../src/engine/worker-client.ts';
 import type { SmartRecord } from '../../src/protocol/record.ts';
 import { DuckdbStore } from '../../src/store/duckdb-store.ts';
-import { fixture } from '../engine/scenario-fixture.ts';
+import { fixture } from './scenario-fixture.ts';
 
 function scenarioRecords(seed: number, durationS: number): SmartRecord[] {
   const out: SmartRecord[] = [];
@@ -37,9 +37,9 @@ test('the window keeps at most N records and no more than its span behind the ne
   const series = w.snapshot().finish();
   assert.deepEqual(series.map((s) => [s.key.name, s.times.length]), [['e', 1]]);
   const few = new RecordWindow(10, 1e9, 2);
-  assert.ok(few.add({ time: 1, locale: 'h', kind: 'tag', name: 'a', value: 1 }));
-  assert.ok(few.add({ time: 2, locale: 'h', kind: 'tag', name: 'b', value: 1 }));
-  assert.ok(!few.add({ time: 3, locale: 'h', kind: 'tag', name: 'c', value: 1 }));
+  assert.equal(few.add({ time: 1, locale: 'h', kind: 'tag', name: 'a', value: 1 }), 0);
+  assert.equal(few.add({ time: 2, locale: 'h', kind: 'tag', name: 'b', value: 1 }), 1);
+  assert.equal(few.add({ time: 3, locale: 'h', kind: 'tag', name: 'c', value: 1 }), -1);
   assert.equal(few.stats.refusedSeries, 1);
 });
 
@@ -136,7 +136,7 @@ test('a restarted engine resumes the stored generation and driver seqs; a restar
   const doc = { version: 1, params: {}, signatures: [] };
   await store.saveSignatures(4, 1, doc);
   const rec = (time: number): SmartRecord => ({ time, locale: 'h1', kind: 'tag', name: 'MG', value: 1 });
-  const opts = { learnIntervalMs: 3_600_000, windowMs: 60_000, windowRecords: 1000, minRecords: 1, learn: {}, store, flushEveryBatch: true };
+  const opts = { learnIntervalMs: 3_600_000, windowMs: 60_000, windowRecords: 1000, minRecords: 1, learn: {}, store };
   const first = new EngineService(bus, opts);
   await first.start();
   for (let seq = 1; seq <= 3; seq++) bus.publish(SUBJECTS.records, { driver: 'd1', seq, records: [rec(seq)] });
