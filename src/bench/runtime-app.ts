@@ -82,22 +82,18 @@ function dropped(): number {
 async function latency(): Promise<LatencyResult> {
   const count = args.count ?? 1000;
   const waitedUs: number[] = new Array(count);
-  const results: WaitResult[] = new Array(count);
+  const statuses: Record<string, number> = {};
+  let inPlace = 0;
   for (let i = 0; i < count; i++) {
     const r: WaitResult = await tagger.tagAndWait(args.tag ?? 'ACT', 1 + (i % 10), { timeoutMs: args.timeoutMs ?? 1000 });
     waitedUs[i] = r.waitedUs;
-    results[i] = r;
-    await new Promise((res) => setTimeout(res, 1));
-  }
-  // Bookkeeping after the timed loop. A round trip that did not put the action in place (a refused rule, a
-  // failure, a timeout) stays in waitedUs at the time it took: it is not dropped from the percentiles.
-  const statuses: Record<string, number> = {};
-  let inPlace = 0;
-  for (const r of results) {
-    // e.g. "decided/applied" (a kernel rule in place), "decided/hint", or "timeout".
+    // Tallied after the clock stopped, and the reply is not kept (as an app would not keep it): a round trip that
+    // did not put the action in place (a refused rule, a failure, a timeout) stays in waitedUs at the time it took.
+    // Keys read e.g. "decided/applied" (a kernel rule in place), "decided/hint", or "timeout".
     const key = r.status === 'decided' ? `decided/${r.reply.rules.map((x) => x.status).join('+') || (r.reply.hints.length ? 'hint' : 'nothing')}` : r.status;
     statuses[key] = (statuses[key] ?? 0) + 1;
     if (r.status === 'decided' && (r.reply.rules.some((x) => x.status === 'applied') || r.reply.hints.length > 0)) inPlace++;
+    await new Promise((res) => setTimeout(res, 1));
   }
   return { waitedUs, inPlace, statuses };
 }

@@ -44,8 +44,11 @@ export interface Actuator<P = Record<string, unknown>> {
   validate(params: Record<string, unknown>): P;
   key(params: P): string;
   describe(params: P): string;
-  /** Applies the rule; an actuator that is not lasting returns the message it delivered (the hint). */
-  apply(rule: Rule<P>, ctx: ApplyContext): Promise<Hint | void>;
+  /**
+   * Applies the rule; an actuator that is not lasting returns the message it delivered (the hint), at once when it
+   * can (the controller then answers the Tag without a promise).
+   */
+  apply(rule: Rule<P>, ctx: ApplyContext): Promise<Hint | void> | Hint | void;
   /** Changes a live rule's parameters in place (coalescing with different strength); absent = extend only. */
   update?(rule: Rule<P>, params: P, ctx: ApplyContext): Promise<void>;
   revert(rule: Rule<P>, ctx: ApplyContext): Promise<void>;

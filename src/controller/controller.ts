@@ -69,6 +69,9 @@ export interface RecoveryReport {
   problems: string[];
 }
 
+/** What one policy target comes to: a rule decision, a hint delivered, or nothing (a non-lasting action without a hint). */
+type Decided = RuleDecision | Hint | null;
+
 interface LiveRule {
   rule: Rule<unknown>;
   actuator: Actuator<unknown>;
@@ -133,8 +136,11 @@ export class Controller {
     return report;
   }
 
-  /** Decides on one Tag: the rules in place (or refused) and the hints sent. */
-  async handle(req: ActionRequest): Promise<ActionReply> {
+  /**
+   * Decides on one Tag: the rules in place (or refused) and the hints sent. Synchronous when no decision waits for
+   * the kernel (hints, refusals, skips): the hint path makes no promise; a Promise once a rule must be placed.
+   */
+  handle(req: ActionRequest): ActionReply | Promise<ActionReply> {
     this.counters.requests++;
     const problem = requestProblem(req);
     if (problem) {
@@ -142,10 +148,12 @@ export class Controller {
       throw new Error(`bad action request from driver ${JSON.stringify((req as { driver?: unknown })?.driver)}: ${problem}`);
     }
     const tag = req.tag;
-    const work: Promise<RuleDecision | Hint | null>[] = [];
+    const decided: (Decided | Promise<Decided>)[] = [];
+    let waiting = false;
     for (const policy of this.opts.policies) {
-      const sigs = req.signatures.filter((s) => matches(policy, s, tag));
-      if (!sigs.length) continue;
+      let sigs: Signature[] | null = null;
+      for (const s of req.signatures) if (matches(policy, s, tag)) (sigs ??= []).push(s);
+      if (!sigs) continue;
       const likely = likelySignatures(policy, sigs, tag);
       if (!likely.length) {
         this.counters.skipped++;
@@ -154,16 +162,14 @@ export class Controller {
       }
       const expires = expiresAt(policy, likely, tag);
       const derived = derivedParams(policy, tag);
-      for (const target of policy.targets) work.push(this.act(policy, { ...derived, ...policy.params, ...this.resolveTarget(policy, target, tag, likely[0]!) }, expires, tag));
+      for (const target of policy.targets) {
+        const d = this.act(policy, this.paramsFor(policy, derived, target, tag, likely[0]!), expires, tag);
+        if (d instanceof Promise) waiting = true;
+        decided.push(d);
+      }
     }
-    const rules: RuleDecision[] = [];
-    const hints: Hint[] = [];
-    for (const d of await Promise.all(work)) {
-      if (d === null) continue;
-      if ('status' in d) rules.push(d);
-      else hints.push(d);
-    }
-    return { tag, rules, hints };
+    if (!waiting) return replyOf(tag, decided as Decided[]);
+    return Promise.all(decided).then((ds) => replyOf(tag, ds));
   }
 
   /** Rules alive now, as decisions. */
@@ -224,9 +230,12 @@ export class Controller {
     return { recovered: outstanding.length, errors, problems };
   }
 
-  private resolveTarget(policy: Policy, target: Target, tag: SmartRecord, sig: Signature): Record<string, unknown> {
-    // Copied without `locale` (rather than deleted from a copy, which would turn every rule's parameters into a slow dictionary).
+  /** The rule's raw parameters: derived ones, overridden by the policy's, overridden by the target's (locale resolved). */
+  private paramsFor(policy: Policy, derived: Record<string, unknown>, target: Target, tag: SmartRecord, sig: Signature): Record<string, unknown> {
     const out: Record<string, unknown> = {};
+    for (const k in derived) out[k] = derived[k];
+    for (const k in policy.params) out[k] = policy.params[k];
+    // Copied without `locale` (rather than deleted from a copy, which would turn every rule's parameters into a slow dictionary).
     for (const k in target) if (k !== 'locale') out[k] = (target as Record<string, unknown>)[k];
     let locale = target.locale;
     if (locale === '$tag') locale = tag.locale;
@@ -240,7 +249,8 @@ export class Controller {
     return out;
   }
 
-  private async act(policy: Policy, raw: Record<string, unknown>, expires: number, tag: SmartRecord): Promise<RuleDecision | Hint | null> {
+  /** One target's decision: at once for a hint or a refusal, a Promise for a rule placed under its key's lock. */
+  private act(policy: Policy, raw: Record<string, unknown>, expires: number, tag: SmartRecord): Decided | Promise<Decided> {
     const actuator = this.actuators.get(policy.action)!;
     const dry = (policy.dryRun || this.opts.dryRun === true || actuator === this.dryRunActuator) && actuator.lasting;
     let params: unknown;
@@ -255,14 +265,19 @@ export class Controller {
     if (expires <= now) return this.refuse(policy, rule.action, rule.target, raw, expires, `expired before it could act (tag at ${tag.time} us, expiry ${expires} us, now ${now} us)`);
     if (!actuator.lasting) {
       try {
-        const hint = await actuator.apply(rule, this.ctx);
-        this.counters.hints++;
-        return hint ?? null;
+        const hint = actuator.apply(rule, this.ctx);
+        if (hint instanceof Promise) return hint.then((h) => this.delivered(h), (err: Error) => this.refuse(policy, rule.action, rule.target, raw, expires, `error: ${err.message}`, true));
+        return this.delivered(hint);
       } catch (err) {
         return this.refuse(policy, rule.action, rule.target, raw, expires, `error: ${(err as Error).message}`, true);
       }
     }
     return this.locked(key, () => this.place(rule, actuator, dry));
+  }
+
+  private delivered(hint: Hint | void): Hint | null {
+    this.counters.hints++;
+    return hint ?? null;
   }
 
   private async place(rule: Rule<unknown>, actuator: Actuator<unknown>, dry: boolean): Promise<RuleDecision> {
@@ -406,6 +421,17 @@ function sameParams(a: unknown, b: unknown): boolean {
   }
   for (const _ in y) n--;
   return n === 0;
+}
+
+function replyOf(tag: SmartRecord, decided: Decided[]): ActionReply {
+  const rules: RuleDecision[] = [];
+  const hints: Hint[] = [];
+  for (const d of decided) {
+    if (d === null) continue;
+    if ('status' in d) rules.push(d);
+    else hints.push(d);
+  }
+  return { tag, rules, hints };
 }
 
 function decision(rule: Rule<unknown>, status: RuleDecision['status']): RuleDecision {

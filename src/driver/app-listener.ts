@@ -124,29 +124,37 @@ export class AppListener {
   private onConnection(socket: Socket): void {
     this.connections.add(socket);
     const reader = new FrameReader();
-    // Everything sent to one app within an event-loop turn (a hint and the reply that follows it in microtasks,
-    // replies to a batch of Tags) leaves in one writev at the end of the turn: one syscall and one wake-up of the app.
+    // What is sent to one app leaves corked, in one writev (one syscall, one wake-up of the app): hints and tables
+    // at the end of the event-loop turn; a reply, which the app waits for, in the microtask after it (with the hint
+    // before it and the other replies decided in the same run), not behind the rest of the turn's I/O.
     let corked = false;
+    let flushQueued = false;
     const uncork = () => {
+      flushQueued = false;
+      if (!corked) return;
       corked = false;
       socket.uncork();
     };
-    const send = (framed: Buffer): boolean => {
+    const send = (framed: Buffer, awaited: boolean): boolean => {
       if (socket.destroyed || socket.writableLength > MAX_APP_BACKLOG) return false;
       if (!corked) {
         corked = true;
         socket.cork();
-        setImmediate(uncork);
+        if (!awaited) setImmediate(uncork);
       }
       socket.write(framed);
+      if (awaited && !flushQueued) {
+        flushQueued = true;
+        queueMicrotask(uncork);
+      }
       return true;
     };
     const source: AppSource = {
       key: `unix#${++this.connectionNo}`,
       locale: '',
-      reply: (body) => send(frameReply(++this.replySeq, body)),
-      hint: (h) => send(frameHint(++this.replySeq, h)),
-      thresholds: (t) => send(frameThresholds(++this.replySeq, t)),
+      reply: (body) => send(frameReply(++this.replySeq, body), true),
+      hint: (h) => send(frameHint(++this.replySeq, h), false),
+      thresholds: (t) => send(frameThresholds(++this.replySeq, t), false),
     };
     socket.on('data', (chunk: Buffer) => {
       const r = reader.push(chunk, (packet) => this.onPacket(packet, source));

@@ -212,19 +212,19 @@ export class Driver {
     this.inflight++;
     c.actionsRequested++;
     const req: ActionRequest = { driver: this.id, tag, signatures };
-    this.bus
-      .request<ActionRequest, ActionReply>(SUBJECTS.action, req, this.opts.actionTimeoutMs ?? 1000)
-      .then(
-        (reply) => {
-          c.actionsDecided++;
-          if (requestId && source) this.reply(source, requestId, ReplyStatus.decided, reply);
-        },
-        (err: Error) => {
-          c.actionsFailed++;
-          if (requestId && source) this.reply(source, requestId, ReplyStatus.failed, undefined, err.message);
-        },
-      )
-      .finally(() => this.inflight--);
+    // A decision that exists at once (a hint) comes back in the microtask right after this batch: no timer, no hop.
+    this.bus.request<ActionRequest, ActionReply>(SUBJECTS.action, req, this.opts.actionTimeoutMs ?? 1000).then(
+      (reply) => {
+        this.inflight--;
+        c.actionsDecided++;
+        if (requestId && source) this.reply(source, requestId, ReplyStatus.decided, reply);
+      },
+      (err: Error) => {
+        this.inflight--;
+        c.actionsFailed++;
+        if (requestId && source) this.reply(source, requestId, ReplyStatus.failed, undefined, err.message);
+      },
+    );
   }
 
   private reply(source: AppSource, requestId: number, status: (typeof ReplyStatus)[keyof typeof ReplyStatus], reply?: ActionReply, message?: string): void {

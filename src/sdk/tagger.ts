@@ -177,6 +177,8 @@ class RingTagger implements Tagger {
     this.transport = openTransport(endpoint, opts.maxPendingBytes ?? 1 << 20, opts.reconnectMs ?? 250, {
       onPacket: (p) => this.onPacket(p),
       onBadPacket: () => this.stats.badPackets++,
+      wantsHints: () => this.hintHandlers.size > 0,
+      onHintUnread: () => this.stats.hints++,
       onConnect: () => {
         this.actAbove = new Map();
         this.announce();
@@ -222,23 +224,22 @@ class RingTagger implements Tagger {
 
   tagAndWait(name: string, value = 1, opts: { timeoutMs?: number } = {}): Promise<WaitResult> {
     const start = nowMicros();
-    const waited = () => nowMicros() - start;
     let id = this.ids.get(name);
     if (id === undefined) id = this.intern(name);
     if (id < 0 || !Number.isFinite(value)) {
       if (id >= 0) this.stats.rejected++;
-      return Promise.resolve({ status: 'rejected', message: `invalid tag name or value: ${JSON.stringify(name)}=${value}`, waitedUs: waited() });
+      return Promise.resolve({ status: 'rejected', message: `invalid tag name or value: ${JSON.stringify(name)}=${value}`, waitedUs: nowMicros() - start });
     }
-    if (!this.transport.connected || this.closed) return Promise.resolve({ status: 'no-driver', waitedUs: waited() });
+    if (!this.transport.connected || this.closed) return Promise.resolve({ status: 'no-driver', waitedUs: nowMicros() - start });
     const actAbove = this.actAbove.get(name);
     if (actAbove != null && value < actAbove) {
       this.tag(name, value);
       this.stats.noAction++;
-      return Promise.resolve({ status: 'no-action', waitedUs: waited() });
+      return Promise.resolve({ status: 'no-action', waitedUs: nowMicros() - start });
     }
     if (this.head - this.tail >= this.cap) {
       this.stats.droppedFull++;
-      return Promise.resolve({ status: 'dropped', waitedUs: waited() });
+      return Promise.resolve({ status: 'dropped', waitedUs: nowMicros() - start });
     }
     const requestId = this.nextRequest;
     this.nextRequest = this.nextRequest >= 0xffffffff ? 1 : this.nextRequest + 1;

@@ -4,7 +4,7 @@
 
 import { createConnection, type Socket } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { FrameReader, FRAME_PREFIX_BYTES, decodePacket, type DecodedPacket } from '../protocol/wire.ts';
+import { FrameReader, FRAME_PREFIX_BYTES, PacketType, decodePacket, type DecodedPacket } from '../protocol/wire.ts';
 import type { Endpoint } from './endpoint.ts';
 
 export type SendOutcome = 'sent' | 'no-driver' | 'slow-driver';
@@ -21,6 +21,22 @@ export interface TransportEvents {
   onBadPacket(err: Error): void;
   /** Called when a (re)connection is established; the tagger announces itself. */
   onConnect(): void;
+  /** Whether anyone reads hints; when not, a hint packet is only counted (onHintUnread), not decoded. */
+  wantsHints(): boolean;
+  onHintUnread(): void;
+}
+
+/** Decodes one packet from the driver for the tagger; a hint nobody listens to skips its JSON body (no allocation). */
+function deliver(ev: TransportEvents, packet: Uint8Array, packetNo: number): void {
+  if (packet.length > 3 && packet[3] === PacketType.hint && !ev.wantsHints()) {
+    ev.onHintUnread();
+    return;
+  }
+  try {
+    ev.onPacket(decodePacket(packet, packetNo));
+  } catch (err) {
+    ev.onBadPacket(err as Error);
+  }
 }
 
 export function openTransport(ep: Endpoint, maxPendingBytes: number, reconnectMs: number, ev: TransportEvents): Transport {
@@ -51,13 +67,7 @@ class UnixTransport implements Transport {
   private connect(): void {
     if (this.closed) return;
     const reader = new FrameReader();
-    const onPacket = (packet: Buffer) => {
-      try {
-        this.ev.onPacket(decodePacket(packet, ++this.packetsIn));
-      } catch (err) {
-        this.ev.onBadPacket(err as Error);
-      }
-    };
+    const onPacket = (packet: Buffer) => deliver(this.ev, packet, ++this.packetsIn);
     // Replies and hints are read into one buffer owned by this connection (no stream machinery or Buffer per read):
     // decodePacket copies what it keeps, and FrameReader copies a partial frame before the buffer is reused.
     const s = createConnection({
@@ -143,13 +153,7 @@ class UdpTransport implements Transport {
     this.socket.on('error', () => {
       // Send errors (e.g. nothing listening) surface per send; the socket stays usable.
     });
-    this.socket.on('message', (msg) => {
-      try {
-        this.ev.onPacket(decodePacket(msg, ++this.packetsIn));
-      } catch (err) {
-        this.ev.onBadPacket(err as Error);
-      }
-    });
+    this.socket.on('message', (msg) => deliver(this.ev, msg, ++this.packetsIn));
     this.socket.bind(0, host, () => {
       this.bound = true;
       this.socket.unref();

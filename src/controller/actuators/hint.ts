@@ -31,16 +31,18 @@ export class HintActuator implements Actuator<HintParams> {
   constructor(private readonly bus: Bus) {}
 
   validate(params: Record<string, unknown>): HintParams {
-    const { locale, kind, ...rest } = params;
+    const locale = params.locale;
     const lp = identifierProblem(locale);
     if (lp) throw new NameError('hint.locale', lp);
-    const k = kind ?? 'hint';
+    const k = params.kind ?? 'hint';
     const kp = identifierProblem(k);
     if (kp) throw new NameError('hint.kind', kp);
     const values: Record<string, number | string | boolean> = {};
-    const entries = Object.entries(rest).filter(([, v]) => v !== undefined && v !== null);
-    if (entries.length > MAX_VALUES) throw new NameError('hint', `at most ${MAX_VALUES} values`);
-    for (const [name, v] of entries) {
+    let n = 0;
+    for (const name in params) {
+      const v = params[name];
+      if (name === 'locale' || name === 'kind' || v === undefined || v === null) continue;
+      if (++n > MAX_VALUES) throw new NameError('hint', `at most ${MAX_VALUES} values`);
       if (typeof v === 'number' ? !Number.isFinite(v) : typeof v !== 'string' && typeof v !== 'boolean') throw new NameError(`hint.${name}`, `must be a finite number, string or boolean, got ${JSON.stringify(v)}`);
       if (typeof v === 'string' && v.length > 256) throw new NameError(`hint.${name}`, 'longer than 256 characters');
       values[name] = v as number | string | boolean;
@@ -61,7 +63,8 @@ export class HintActuator implements Actuator<HintParams> {
     return { locale: rule.params.locale, tag: rule.tag.name, action: rule.params.kind, params: { ...rule.params.values }, expiresAt: rule.expiresAt };
   }
 
-  async apply(rule: Rule<HintParams>): Promise<Hint> {
+  /** Publishes the hint at once (synchronous, so the controller answers a hint Tag without a promise). */
+  apply(rule: Rule<HintParams>): Hint {
     const h = this.hintOf(rule);
     this.bus.publish(this.subject(rule.params.locale), h);
     return h;
