@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InProcessBus } from '../../src/bus/in-process.ts';
+import { SUBJECTS, type RecordBatch } from '../../src/bus/messages.ts';
+import { EngineService } from '../../src/engine/service.ts';
+import { DuckdbStore } from '../../src/store/duckdb-store.ts';
+
+function batch(seq: number, n: number): RecordBatch {
+  return { driver: 'd1', seq, records: Array.from({ length: n }, (_, i) => ({ time: 1_000_000 + seq * 1000 + i, locale: 'h1', kind: 'tag' as const, name: 'MG', value: i })) };
+}
+
+const base = { learnIntervalMs: 3_600_000, windowMs: 3_600_000, windowRecords: 100_000, minRecords: 1, learn: {}, persistQueueRecords: 1000, persistIntervalMs: 3_600_000 };
+
+test('a full store queue without redelivery: the window still takes the batch, its records are not persisted and counted', async () => {
+  const bus = new InProcessBus();
+  const store = await DuckdbStore.open(':memory:');
+  const engine = new EngineService(bus, { ...base, store });
+  try {
+    await engine.start();
+    for (let seq = 1; seq <= 3; seq++) bus.publish(SUBJECTS.records, batch(seq, 500));
+    assert.equal(engine.stats.windowSize, 1500);
+    assert.equal(engine.stats.persistQueued, 1000);
+    assert.equal(engine.stats.persistDropped, 500);
+    await engine.persistNow();
+    assert.equal(engine.stats.persisted, 1000);
+    assert.equal(engine.stats.persistQueued, 0);
+    bus.publish(SUBJECTS.records, batch(4, 500));
+    assert.equal(engine.stats.persistDropped, 500, 'room again after the commit');
+    assert.deepEqual(await store.query('SELECT count(*)::INTEGER AS n FROM records'), [{ n: 1500 }]);
+  } finally {
+    await engine.stop();
+    await store.close();
+  }
+});
+
+test('a full store queue on a durable bus: the batch is refused for redelivery, acknowledgements wait for the commit', async () => {
+  const store = await DuckdbStore.open(':memory:');
+  const engine = new EngineService(new InProcessBus(), { ...base, store, backPressure: true });
+  try {
+    await engine.start();
+    const acked: number[] = [];
+    const ack = (seq: number) => Promise.resolve(engine.ingest(batch(seq, 500))).then(() => void acked.push(seq));
+    const first = [ack(1), ack(2)];
+    await assert.rejects(ack(3), /store queue full/);
+    assert.equal(engine.stats.persistDeferredBatches, 1);
+    assert.equal(engine.stats.windowSize, 1000, 'the refused batch is not taken: it comes again');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(acked, [], 'nothing is acknowledged before its commit');
+    await engine.persistNow();
+    await Promise.all(first);
+    assert.deepEqual(acked, [1, 2]);
+    // The redelivered batch is taken now; a copy of a committed batch is acknowledged without storing it again.
+    const again = ack(3);
+    const copy = ack(2);
+    await engine.persistNow();
+    await Promise.all([again, copy]);
+    assert.equal(engine.stats.duplicateBatches, 1);
+    assert.deepEqual(await store.query('SELECT count(*)::INTEGER AS n, count(DISTINCT time)::INTEGER AS d FROM records'), [{ n: 1500, d: 1500 }]);
+    assert.deepEqual(await store.query('SELECT seq::INTEGER AS seq, gaps FROM driver_seq'), [{ seq: 3, gaps: '[]' }]);
+  } finally {
+    await engine.stop();
+    await store.close();
+  }
+});
