@@ -6,6 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 export class BenchNamespace {
   readonly ns: string;
   readonly device = 'bh0';
+  /** The veth's other end, a second device to change. */
+  readonly peer = 'bh1';
   private alive = false;
   private readonly onExit = () => this.close();
 
@@ -21,7 +23,7 @@ export class BenchNamespace {
       execFileSync('ip', ['netns', 'add', s.ns], { stdio: ['ignore', 'ignore', 'pipe'] });
       s.alive = true;
       process.on('exit', s.onExit);
-      execFileSync('ip', ['-n', s.ns, 'link', 'add', s.device, 'type', 'veth', 'peer', 'name', 'bh1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('ip', ['-n', s.ns, 'link', 'add', s.device, 'type', 'veth', 'peer', 'name', s.peer], { stdio: ['ignore', 'ignore', 'pipe'] });
       execFileSync('ip', ['-n', s.ns, 'link', 'set', s.device, 'up'], { stdio: ['ignore', 'ignore', 'pipe'] });
       return { space: s };
     } catch (err) {

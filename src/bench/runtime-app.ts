@@ -1,8 +1,9 @@
 // A benchmark application process for `bench runtime`: connects a tagger to the driver, says "ready", then for
 // each step read from stdin either floods or paces Tags for a while (ingest), times tagAndWait round trips
 // (latency) or times bare 64-byte echoes over a Unix socket paced the same way (floor), printing one JSON result
-// line per step.
+// line per step. For the kernel path it checks a sample of the rules with `tc class show` after the clock stopped.
 
+import { execFileSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { createTagger, type WaitResult } from '../sdk/index.ts';
 import { nowMicros } from '../sdk/clock.ts';
@@ -21,6 +22,8 @@ export interface AppArgs {
   count?: number;
   tag?: string;
   timeoutMs?: number;
+  /** latency: after every `every`-th applied rule (outside the timed round trip), read the htb class back. */
+  verify?: { netns: string; dev: string; classid: string; every: number };
 }
 
 export interface IngestResult {
@@ -36,6 +39,8 @@ export interface LatencyResult {
   /** Round trips that ended with a rule applied or a hint decided. */
   inPlace: number;
   statuses: Record<string, number>;
+  /** With `verify`: applied rules whose class rate was read back, how many showed the rule's rate, the first misses. */
+  verified?: { checked: number; matched: number; misses: string[] };
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as AppArgs;
@@ -84,6 +89,8 @@ async function latency(): Promise<LatencyResult> {
   const waitedUs: number[] = new Array(count);
   const statuses: Record<string, number> = {};
   let inPlace = 0;
+  const v = args.verify;
+  const verified = v ? { checked: 0, matched: 0, misses: [] as string[] } : undefined;
   for (let i = 0; i < count; i++) {
     const r: WaitResult = await tagger.tagAndWait(args.tag ?? 'ACT', 1 + (i % 10), { timeoutMs: args.timeoutMs ?? 1000 });
     waitedUs[i] = r.waitedUs;
@@ -93,9 +100,25 @@ async function latency(): Promise<LatencyResult> {
     const key = r.status === 'decided' ? `decided/${r.reply.rules.map((x) => x.status).join('+') || (r.reply.hints.length ? 'hint' : 'nothing')}` : r.status;
     statuses[key] = (statuses[key] ?? 0) + 1;
     if (r.status === 'decided' && (r.reply.rules.some((x) => x.status === 'applied') || r.reply.hints.length > 0)) inPlace++;
+    const applied = r.status === 'decided' ? r.reply.rules.find((x) => x.status === 'applied') : undefined;
+    if (v && verified && applied && i % v.every === 0) {
+      verified.checked++;
+      const want = Number(applied.params.rate);
+      const shown = classRate(v.netns, v.dev, v.classid);
+      if (shown !== null && Math.abs(shown - want) <= want * 0.005) verified.matched++;
+      else if (verified.misses.length < 5) verified.misses.push(`round trip ${i}: rule rate ${want} bit/s, tc shows ${shown ?? 'no class'}`);
+    }
     await new Promise((res) => setTimeout(res, 1));
   }
-  return { waitedUs, inPlace, statuses };
+  return { waitedUs, inPlace, statuses, verified };
+}
+
+/** The rate of an htb class as `tc class show` prints it (e.g. "33333Kbit"), in bit/s; null when absent. */
+function classRate(netns: string, dev: string, classid: string): number | null {
+  const out = execFileSync('tc', ['-n', netns, 'class', 'show', 'dev', dev, 'classid', classid], { encoding: 'utf8' });
+  const m = /\brate (\d+(?:\.\d+)?)([KMG]?)bit\b/.exec(out);
+  if (!m) return null;
+  return Number(m[1]) * ({ '': 1, K: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2]!]!;
 }
 
 /** What the machine allows: the same pacing as latency(), a 64-byte message echoed by a process, nothing else. */

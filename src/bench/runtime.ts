@@ -1,35 +1,52 @@
 // `smarttags bench runtime --json FILE`: the cost of the running system measured in one run — tag() against an
 // OpenTelemetry span (JS SDK 2.x, batch processor), driver ingest from 4 app processes (capacity with losses
 // counted, and nothing lost below capacity), and tag-to-action latency through the real controller: a hint, and an
-// htb rate change by its pace actuator in a network namespace, beside the bare socket round trip of the same pacing.
+// htb rate change by its pace actuator in a network namespace (a sample read back with tc), beside the bare socket
+// round trip of the same pacing; and how late the controller reverts rules that expire.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, getPriority, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { InProcessBus } from '../bus/in-process.ts';
-import { SUBJECTS, type RecordBatch } from '../bus/messages.ts';
+import { SUBJECTS, type ActionReply, type ActionRequest, type RecordBatch } from '../bus/messages.ts';
 import { integerOption, parseBenchArgs } from './options.ts';
 import { UsageError } from '../options/args.ts';
 import { Driver } from '../driver/driver.ts';
 import type { Signature } from '../engine/signature.ts';
 import { createTagger } from '../sdk/index.ts';
+import { nowMicros } from '../sdk/clock.ts';
 import type { AppArgs, IngestResult, LatencyResult } from './runtime-app.ts';
 import { BenchNamespace } from './bench-namespace.ts';
 import { ACTIONS, Controller, HintActuator, PaceActuator, parsePolicies } from '../controller/index.ts';
 
 export const summary = 'tag() vs OpenTelemetry span, driver ingest from 4 apps, tag-to-action latency';
 
-const HELP = `usage: smarttags bench runtime [--json FILE] [--apps N] [--ingest-ms MS] [--samples N] [--no-kernel]
+const HELP = `usage: smarttags bench runtime [--json FILE] [--apps N] [--ingest-ms MS] [--samples N] [--expiries N] [--no-kernel]
 
   --json FILE     write the results as JSON
   --apps N        app processes for the ingest measurement (default 4)
   --ingest-ms MS  length of each ingest step (default 1500); steps offer 250k, 500k, 1M, 2M, 4M tags/s, then a flood
   --samples N     tag-to-action round trips per path (default 2000)
-  --no-kernel     skip the htb (kernel) path`;
+  --expiries N    htb rules of 20 ms whose revert lateness is timed (default 100)
+  --no-kernel     skip the htb (kernel) path and the expiries`;
+
+/** Every how many applied kernel rules the bench app reads the htb class back with \`tc class show\`. */
+const VERIFY_EVERY = 20;
+/** Life of the rules whose revert lateness is timed. */
+const EXPIRY_US = 20_000;
+
+/** How the numbers are taken, written into the JSON beside them. */
+const MEASUREMENT = [
+  'tag-to-action: tagAndWait in a separate app process, from before the Tag is written to the reply in hand; paced by a 1 ms timer after each round trip, warm-up excluded; every round trip counts, also those that did not put the action in place',
+  'socketRoundTripFloorUs: the same app process and pacing, a 64-byte echo by the driver\'s process over a Unix socket',
+  `kernel: each Tag's value sets a new htb rate; after every ${VERIFY_EVERY}th applied rule, outside the timed round trip, the app reads the class back with tc class show and compares the rate (kernel.verified)`,
+  `ruleRevertLateUs: rules of ${EXPIRY_US / 1000} ms requested from the controller one at a time; lateness = revert done (after tc answered) - expiresAt`,
+  'since the previous README numbers: the bench app tallies each reply at once instead of keeping all 2000 (an app keeps no replies), otherwise unchanged',
+];
 
 /** One ingest step: all apps together offer `offeredPerSec` (0 = as fast as they can) for `seconds`. */
 export interface IngestStep {
@@ -63,11 +80,17 @@ export interface RuntimeBench {
   socketRoundTripFloorUs: { p50: number; p99: number; n: number };
   tagToActionUs: {
     hint: ActionLatency;
-    kernel: (ActionLatency & { actuator: string }) | { skipped: string };
+    kernel: (ActionLatency & { actuator: string; verified: NonNullable<LatencyResult['verified']> }) | { skipped: string };
   };
+  /** How late the controller reverts expiring htb rules: revert done (tc answered) minus expiresAt. */
+  ruleRevertLateUs: { p50: number; p99: number; max: number; n: number } | { skipped: string };
   targets: Record<string, { target: string; value: number | null; met: boolean | null }>;
-  /** loadAvg1: the 1-minute load average when the run ended (2 cores are shared with other work). */
-  environment: { node: string; cpus: number; cpuModel: string; loadAvg1: number; at: string };
+  measurement: string[];
+  /**
+   * loadAvg1: the 1-minute load average when the run ended (2 cores are shared with other work); nice: the bench
+   * process's (driver and controller) scheduling priority, its apps inherit it; no scheduling option is applied.
+   */
+  environment: { node: string; cpus: number; cpuModel: string; loadAvg1: number; nice: number; at: string };
 }
 
 /**
@@ -88,11 +111,12 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = join(here, '..', '..');
 
 export async function run(argv: string[]): Promise<number> {
-  const values = parseBenchArgs(argv, ['json', 'apps', 'ingest-ms', 'samples'], HELP, ['no-kernel']);
+  const values = parseBenchArgs(argv, ['json', 'apps', 'ingest-ms', 'samples', 'expiries'], HELP, ['no-kernel']);
   if (!values) return 0;
   const apps = integerOption('apps', values.apps, 4, 1);
   const ingestMs = integerOption('ingest-ms', values['ingest-ms'], 1500, 200);
   const samples = integerOption('samples', values.samples, 2000, 10);
+  const expiries = integerOption('expiries', values.expiries, 100, 1);
   if (apps > 64) throw new UsageError('--apps: an integer in 1-64');
 
   const dir = mkdtempSync(join(tmpdir(), 'st-bench-'));
@@ -107,15 +131,20 @@ export async function run(argv: string[]): Promise<number> {
     const driverIngestPerSec = Math.max(...ingest.steps.map((st) => st.receivedPerSec));
     const calm = ingest.steps.filter((st) => st.offeredPerSec > 0 && st.offeredPerSec <= driverIngestPerSec / 2);
     log(`ingest up to ${driverIngestPerSec} tags/s; tag-to-action latency`);
-    const { floor, ...hint } = await measureAction(join(dir, 'hint'), samples, null, true);
+    const { floor, verified: _v, revertLate: _r, ...hint } = await measureAction(join(dir, 'hint'), samples, null, true, 0);
     let kernel: RuntimeBench['tagToActionUs']['kernel'] = { skipped: '--no-kernel' };
+    let ruleRevertLateUs: RuntimeBench['ruleRevertLateUs'] = { skipped: '--no-kernel' };
     if (values['no-kernel'] !== 'true') {
       const made = BenchNamespace.create();
-      if ('reason' in made) kernel = { skipped: made.reason };
+      if ('reason' in made) kernel = ruleRevertLateUs = { skipped: made.reason };
       else {
         try {
-          const { floor: _none, ...measured } = await measureAction(join(dir, 'kernel'), samples, made.space, false);
-          kernel = { ...measured, actuator: 'controller pace actuator: htb class rate change, each request a new rate' };
+          const { floor: _none, verified, revertLate, ...measured } = await measureAction(join(dir, 'kernel'), samples, made.space, false, expiries);
+          if (!verified || verified.checked === 0 || verified.matched !== verified.checked) {
+            throw new Error(`kernel path: htb class read back with tc does not show the rules' rates: ${JSON.stringify(verified)}`);
+          }
+          kernel = { ...measured, verified, actuator: 'controller pace actuator: htb class rate change, each request a new rate' };
+          ruleRevertLateUs = revertLate!;
         } finally {
           made.space.close();
         }
@@ -131,8 +160,10 @@ export async function run(argv: string[]): Promise<number> {
       driverIngest: ingest,
       socketRoundTripFloorUs: floor!,
       tagToActionUs: { hint, kernel },
+      ruleRevertLateUs,
       targets: {},
-      environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAvg1: round(loadavg()[0]!, 2), at: new Date().toISOString() },
+      measurement: MEASUREMENT,
+      environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAvg1: round(loadavg()[0]!, 2), nice: getPriority(), at: new Date().toISOString() },
     };
     const k = 'p99' in kernel ? kernel.p99 : null;
     result.targets = {
@@ -257,9 +288,16 @@ async function measureIngest(socket: string, apps: number, ms: number): Promise<
 
 /**
  * tagAndWait round trips from an app process through driver and the real controller: a hint policy (the reply
- * carries the stagger hint), or a pace policy whose htb class rate changes with every Tag's value.
+ * carries the stagger hint), or a pace policy whose htb class rate changes with every Tag's value (a sample read
+ * back), followed by `expiries` short rules on the namespace's other port whose revert lateness is timed.
  */
-async function measureAction(dir: string, samples: number, space: BenchNamespace | null, withFloor: boolean): Promise<ActionLatency & { floor?: RuntimeBench['socketRoundTripFloorUs'] }> {
+async function measureAction(
+  dir: string,
+  samples: number,
+  space: BenchNamespace | null,
+  withFloor: boolean,
+  expiries: number,
+): Promise<ActionLatency & { floor?: RuntimeBench['socketRoundTripFloorUs']; verified?: LatencyResult['verified']; revertLate?: RuntimeBench['ruleRevertLateUs'] }> {
   mkdirSync(dir);
   const echoPath = join(dir, 'echo.sock');
   const echo = withFloor ? createServer((c) => c.on('data', (d) => c.write(d)).on('error', () => undefined)) : null;
@@ -267,15 +305,24 @@ async function measureAction(dir: string, samples: number, space: BenchNamespace
   const socket = join(dir, 'driver.sock');
   const bus = new InProcessBus();
   const driver = new Driver({ id: 'bench', locales: ['bench-host'], bus, socketPath: socket });
-  const policy = space
-    ? { name: 'pace-bench', match: { tag: 'ACT' }, action: 'pace', targets: [{ netns: space.ns, dev: space.device }], derive: { bottleneckBps: 100e6 }, expiration: { fixedUs: 600e6, maxUs: 600e6 } }
-    : { name: 'hint-bench', match: { tag: 'ACT' }, action: 'hint', targets: [{ locale: '$tag' }], derive: { bottleneckBps: 100e6, bytesPerResponder: 100_000 }, expiration: { maxUs: 60e6 } };
+  const policies = space
+    ? [
+        { name: 'pace-bench', match: { tag: 'ACT' }, action: 'pace', targets: [{ netns: space.ns, dev: space.device }], derive: { bottleneckBps: 100e6 }, expiration: { fixedUs: 600e6, maxUs: 600e6 } },
+        { name: 'expiry-bench', match: { tag: 'EXP' }, action: 'pace', targets: [{ netns: space.ns, dev: space.peer }], params: { rate: 5e6 }, expiration: { fixedUs: EXPIRY_US } },
+      ]
+    : [{ name: 'hint-bench', match: { tag: 'ACT' }, action: 'hint', targets: [{ locale: '$tag' }], derive: { bottleneckBps: 100e6, bytesPerResponder: 100_000 }, expiration: { maxUs: 60e6 } }];
+  const revertedAt = new Map<string, number>();
   const controller = new Controller({
     bus,
     actuators: space ? [new PaceActuator(1e9)] : [new HintActuator(bus)],
-    policies: parsePolicies([policy], ACTIONS),
+    policies: parsePolicies(policies, ACTIONS),
     journalPath: join(dir, 'journal.jsonl'),
     limits: { maxRules: 16, maxActionsPerSec: 1e6 },
+    // The SDK's microsecond clock (the default reads Date.now(), in whole milliseconds), so revert lateness resolves µs.
+    clock: nowMicros,
+    onRule: (what, d) => {
+      if (what === 'reverted') revertedAt.set(d.id, nowMicros());
+    },
   });
   await controller.start();
   await driver.start();
@@ -293,10 +340,12 @@ async function measureAction(dir: string, samples: number, space: BenchNamespace
     }
     await app.step({ mode: 'latency', count: warmup }); // warm-up (and the root htb installed once)
     const before = round(loadavg()[0]!, 2);
-    const r = (await app.step({ mode: 'latency', count: samples })) as LatencyResult;
+    const verify = space ? { netns: space.ns, dev: space.device, classid: '1:1', every: VERIFY_EVERY } : undefined;
+    const r = (await app.step({ mode: 'latency', count: samples, verify })) as LatencyResult;
     const after = round(loadavg()[0]!, 2);
     const sorted = [...r.waitedUs].sort((a, b) => a - b);
-    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length, inPlace: r.inPlace, warmup, statuses: r.statuses, loadAvg1: { before, after }, floor };
+    const revertLate = space ? await measureRevertLateness(bus, revertedAt, expiries) : undefined;
+    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length, inPlace: r.inPlace, warmup, statuses: r.statuses, loadAvg1: { before, after }, floor, verified: r.verified, revertLate };
   } finally {
     await app.close();
     if (echo) await new Promise<void>((resolve) => echo.close(() => resolve()));
@@ -306,9 +355,28 @@ async function measureAction(dir: string, samples: number, space: BenchNamespace
   }
 }
 
-function benchSignature(): Signature {
+/**
+ * Asks the controller for `count` rules of EXPIRY_US one at a time and waits for each to be reverted: how late the
+ * revert is done (its tc change answered) after the rule's expiresAt.
+ */
+async function measureRevertLateness(bus: InProcessBus, revertedAt: Map<string, number>, count: number): Promise<RuntimeBench['ruleRevertLateUs']> {
+  const late: number[] = [];
+  const signature = benchSignature('EXP');
+  for (let i = 0; i < count; i++) {
+    const tag = { time: nowMicros(), locale: 'bench-app', kind: 'tag' as const, name: 'EXP', value: 1 };
+    const reply = await bus.request<ActionRequest, ActionReply>(SUBJECTS.action, { driver: 'bench', tag, signatures: [signature] }, 5000);
+    const rule = reply.rules[0];
+    if (rule?.status !== 'applied') throw new Error(`revert lateness: expected an applied rule, got ${JSON.stringify(rule)}`);
+    await until(() => revertedAt.has(rule.id), 5000, `rule ${rule.id} to be reverted`);
+    late.push(revertedAt.get(rule.id)! - rule.expiresAt);
+  }
+  const sorted = late.sort((a, b) => a - b);
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1)!, n: sorted.length };
+}
+
+function benchSignature(name = 'ACT'): Signature {
   return {
-    tag: { name: 'ACT', locale: 'bench-app' }, event: { name: 'qdisc_drop', locale: 'bench-host' }, relation: 'same',
+    tag: { name, locale: 'bench-app' }, event: { name: 'qdisc_drop', locale: 'bench-host' }, relation: 'same',
     probability: 0.9, hitRate: 0.92, baselineRate: 0.02, lift: 46, pValue: 1e-12, qValue: 1e-11, support: 1000, hits: 920,
     leadTime: { min: 1000, p05: 2000, p50: 5000, p95: 9000 }, window: { start: 1000, end: 10_000 },
     extent: { bins: [], threshold: null, sizeSlope: 0, logistic: null },

@@ -98,13 +98,15 @@ test('pace: htb rate = bottleneck / fan-out, coalesced, changed, restored at exp
 
 test('pace on an existing htb root uses its default class and restores its own rate', { skip }, async () => {
   const ns = makeNetns(created);
-  sh('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'v0', 'root', 'handle', '5:', 'htb', 'default', '20']);
+  sh('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'v0', 'root', 'handle', '5:', 'htb', 'default', '20', 'r2q', '5']);
   sh('tc', ['-n', ns, 'class', 'add', 'dev', 'v0', 'parent', '5:', 'classid', '5:20', 'htb', 'rate', '300mbit', 'ceil', '400mbit']);
   const { bus, c } = controller([{ name: 'p', match: { tag: 'MG' }, action: 'pace', targets: [{ netns: ns, dev: 'v0' }], params: { rate: 7e6 }, expiration: { fixedUs: 60e6 } }]);
   await c.start();
   const r = await request(bus, 'MG', 'app1', 3);
   assert.equal(r.rules[0]!.status, 'applied', r.rules[0]!.reason);
   assert.deepEqual(htbClass(ns, 'v0', '5:20'), { rate: '7Mbit', ceil: '7Mbit' });
+  // The change names the quantum htb derives itself from the root's r2q (7 Mbit/s / 8 / 5), so tc prints no warning.
+  assert.match(sh('tc', ['-n', ns, '-d', 'class', 'show', 'dev', 'v0', 'classid', '5:20']), /\bquantum 175000\b/);
   await c.close();
   assert.deepEqual(htbClass(ns, 'v0', '5:20'), { rate: '300Mbit', ceil: '400Mbit' });
   assert.equal(rootQdisc(ns, 'v0'), 'htb', 'a root the controller did not install stays');

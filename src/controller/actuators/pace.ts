@@ -1,8 +1,9 @@
 // Sender pacing with htb: sets the rate (and ceil) of an htb class on a device, in a namespace or the
 // host. The first rule on a device whose root qdisc is a default one (noqueue, pfifo_fast, mq, fq_codel)
 // installs `htb default 1` with class 1:1 at the link rate, once, journaled as a setup undone at shutdown;
-// an existing htb root is used as it is (its default class unless params.classid names another). Revert
-// restores the class's rate from before the first rule.
+// an existing htb root is used as it is (its default class unless params.classid names another). A change names
+// the quantum the kernel would derive (rate / r2q, clamped to 1000-200000 bytes), which spares tc's warning line and
+// so a wake-up per change. Revert restores the class's rate from before the first rule.
 
 import type { Command } from '../command.ts';
 import { classId, devName, netnsName, rateBits, rateText } from '../names.ts';
@@ -22,6 +23,8 @@ export interface PaceParams {
 interface DeviceState {
   major: string;
   defaultClass: string;
+  /** The root's rate-to-quantum divisor (htb's r2q, default 10). */
+  r2q: number;
   /** Rate/ceil of each class before our first change, as tc prints them. */
   base: Map<string, { rate: string; ceil: string }>;
 }
@@ -68,14 +71,12 @@ export class PaceActuator implements Actuator<PaceParams> {
     const undo: Command[] = [this.change(p, cls, base.rate, base.ceil)];
     rule.undo = undo;
     ctx.journal(rule, undo);
-    const r = rateBits('pace.rate', p.rate);
-    await ctx.runner.change(this.change(p, cls, r, r));
+    await ctx.runner.change(this.paced(p, cls, dev));
   }
 
   async update(rule: Rule<PaceParams>, params: PaceParams, ctx: ApplyContext): Promise<void> {
     const dev = await this.device(params, ctx);
-    const r = rateBits('pace.rate', params.rate);
-    await ctx.runner.change(this.change(params, params.classid ?? dev.defaultClass, r, r));
+    await ctx.runner.change(this.paced(params, params.classid ?? dev.defaultClass, dev));
     rule.params = params;
   }
 
@@ -90,6 +91,15 @@ export class PaceActuator implements Actuator<PaceParams> {
 
   private change(p: PaceParams, cls: string, rate: string, ceil: string): Command {
     return { tool: 'tc', netns: p.netns, args: ['class', 'change', 'dev', p.dev, 'classid', cls, 'htb', 'rate', rate, 'ceil', ceil] };
+  }
+
+  /** The class at the rule's rate and ceil, with the quantum htb would derive from that rate itself. */
+  private paced(p: PaceParams, cls: string, dev: DeviceState): Command {
+    const r = rateBits('pace.rate', p.rate);
+    const quantum = Math.min(200_000, Math.max(1000, Math.floor(p.rate / 8 / dev.r2q)));
+    const c = this.change(p, cls, r, r);
+    c.args.push('quantum', String(quantum));
+    return c;
   }
 
   /** The device's htb root, installing one once when the root is a default qdisc. */
@@ -111,14 +121,15 @@ export class PaceActuator implements Actuator<PaceParams> {
     if (root && root[1] === 'htb') {
       const def = /\bdefault (0x[0-9a-f]+|[0-9a-f]+)/.exec(root[3]!);
       const minor = def ? parseInt(def[1]!, 16) : 0;
-      return { major: root[2]!, defaultClass: `${root[2]}:${minor.toString(16)}`, base: new Map() };
+      const r2q = /\br2q (\d+)/.exec(root[3]!);
+      return { major: root[2]!, defaultClass: `${root[2]}:${minor.toString(16)}`, r2q: r2q ? Math.max(1, Number(r2q[1])) : 10, base: new Map() };
     }
     if (root && !DEFAULT_ROOTS.has(root[1]!)) throw new Error(`${where}: root qdisc is ${root[1]}, not htb; pace will not replace it (give the device an htb root, or pace another device)`);
     const link = rateBits('pace.linkBps', this.linkBps);
     ctx.setup(`htb ${where}`, [{ tool: 'tc', netns: p.netns, args: ['qdisc', 'del', 'dev', p.dev, 'root'] }]);
     await ctx.runner.change({ tool: 'tc', netns: p.netns, args: ['qdisc', 'replace', 'dev', p.dev, 'root', 'handle', '1:', 'htb', 'default', '1'] });
     await ctx.runner.change({ tool: 'tc', netns: p.netns, args: ['class', 'add', 'dev', p.dev, 'parent', '1:', 'classid', '1:1', 'htb', 'rate', link, 'ceil', link] });
-    return { major: '1', defaultClass: '1:1', base: new Map([['1:1', { rate: link, ceil: link }]]) };
+    return { major: '1', defaultClass: '1:1', r2q: 10, base: new Map([['1:1', { rate: link, ceil: link }]]) };
   }
 
   private async base(p: PaceParams, cls: string, dev: DeviceState, ctx: ApplyContext): Promise<{ rate: string; ceil: string }> {
