@@ -14,7 +14,7 @@ import { resolveParams, anchorShift, type LearnParams } from './params.ts';
 import { addFirstLags, firstLagScore, LagBinner } from './screen-stats.ts';
 import { SIGNATURES_VERSION, type Signature, type SignaturesDoc } from './signature.ts';
 import { benjaminiHochberg } from './significance.ts';
-import { scanWindow, type ScanResult } from './window-scan.ts';
+import { influenceBins, scanWindow, type ScanResult } from './window-scan.ts';
 import { quantileEdges, windowLayout, windowStats, type WindowPlan } from './window-stats.ts';
 
 export type Stage = 'screened-out' | 'not-significant' | 'explained-away' | 'signature';
@@ -275,11 +275,13 @@ export function* learnPipeline(
 
   // Pass 3: window statistics of the planned candidates.
   const plans: WindowPlan[] = planned.map((c) => {
-    const s = scans.get(c.index)!.scan!;
-    const start = ctx.edges[s.i]!;
-    const end = ctx.edges[s.j + 1]!;
+    const { slot, scan } = scans.get(c.index)!;
+    const start = ctx.edges[scan!.i]!;
+    const end = ctx.edges[scan!.j + 1]!;
+    const reach = influenceBins(interval, slot * iw, B, K, scan!, p.influenceAlpha);
+    const cuts = [ctx.edges[reach.i]!, start, end, ctx.edges[reach.j + 1]!];
     const values = concatValues(c.members.map((m) => ctx.series[m.tag]!.values));
-    return { candidate: c, start, end, fine: fineEdges(start, end, Math.max(1, p.minLag / 4), 16), valueEdges: quantileEdges(values, p.extentBins) };
+    return { candidate: c, start, end, fine: joinedFineEdges(cuts, Math.max(1, p.minLag / 4)), valueEdges: quantileEdges(values, p.extentBins) };
   });
   const windows = plans.length ? sumOver(ranges, (r) => windowPass(ctx, plans, r), progress, 'window') : [];
   const t3 = performance.now();
@@ -374,6 +376,17 @@ export function* learnPipeline(
   };
 }
 
+/** Fine edges (16 per octave) over [cuts[0], cuts[last]] with every cut an edge (empty pieces skipped). */
+function joinedFineEdges(cuts: readonly number[], floor: number): Float64Array {
+  const out: number[] = [];
+  for (let k = 0; k + 1 < cuts.length; k++) {
+    if (!(cuts[k + 1]! > cuts[k]!)) continue;
+    const piece = fineEdges(cuts[k]!, cuts[k + 1]!, floor, 16);
+    for (const e of out.length ? piece.subarray(1) : piece) out.push(e);
+  }
+  return Float64Array.from(out);
+}
+
 function endpointKey(s: Signature): string {
   return `${s.tag.name}\u0000${s.tag.locale}\u0000${s.event.name}\u0000${s.event.locale}\u0000${s.relation}`;
 }
@@ -394,9 +407,9 @@ interface PlanSummary {
   hits: number;
   hitRate: number;
   baselineRate: number;
-  /** Event pairs in the window after tags minus the shifted-set mean: the excess to attribute. */
+  /** Event pairs in the influence range after tags minus the shifted-set mean: the excess to attribute. */
   excessPairs: number;
-  /** Excess of every in-window lag per fine bin: the shape of the attribution kernel. */
+  /** Excess of every lag in the influence range per fine bin: the shape of the attribution kernel. */
   pairExcess: Float64Array;
   leadTime: Signature['leadTime'];
   valueBins: ValueBinStats[];
@@ -472,7 +485,7 @@ function attribute(
     const density = kernelFromExcess(plan.fine, sums[k]!.pairExcess);
     for (const m of plan.candidate.members) {
       if (only && !only.has(m.event)) continue;
-      const entry = { plan: k, input: { tag: m.tag, event: m.event, start: plan.start, end: plan.end, edges: plan.fine, density } };
+      const entry = { plan: k, input: { tag: m.tag, event: m.event, start: plan.fine[0]!, end: plan.fine[plan.fine.length - 1]!, edges: plan.fine, density } };
       const g = groups.get(m.event);
       if (g) g.push(entry);
       else groups.set(m.event, [entry]);

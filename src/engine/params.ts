@@ -28,6 +28,8 @@ export interface LearnParams {
   minHits: number;
   /** Credit share below which a candidate is explained away by co-travelling tags or the background. */
   minCredit: number;
+  /** One-sided p-value below which a lag bin next to the window still counts as the tag's influence (the attribution kernel's support). */
+  influenceAlpha: number;
   /** Length of the piecewise-constant background rate used by attribution. */
   backgroundBucket: number;
   /** Most attribution EM iterations (it stops earlier once the rates settle). */
@@ -58,6 +60,7 @@ export const DEFAULT_PARAMS: LearnParams = {
   screenTags: 1500,
   minHits: 5,
   minCredit: 0.6,
+  influenceAlpha: 1e-3,
   backgroundBucket: 1_000_000,
   emIterations: 80,
   extentBins: 8,
@@ -81,6 +84,7 @@ export function resolveParams(p: Partial<LearnParams> = {}): LearnParams {
   if (r.shifts % 2 !== 0) throw new Error(`params.shifts: must be even, got ${r.shifts}`);
   if (!(r.fdr > 0 && r.fdr < 1)) throw new Error(`params.fdr: must be in (0, 1), got ${r.fdr}`);
   if (!(r.minCredit >= 0 && r.minCredit <= 1)) throw new Error(`params.minCredit: must be in [0, 1], got ${r.minCredit}`);
+  if (!(r.influenceAlpha > 0 && r.influenceAlpha < 1)) throw new Error(`params.influenceAlpha: must be in (0, 1), got ${r.influenceAlpha}`);
   if (!(r.screenZ >= 0)) throw new Error(`params.screenZ: must be >= 0, got ${r.screenZ}`);
   return r;
 }

@@ -1,7 +1,7 @@
 // Pass 3 (significant candidates, window fixed): hits of the window after tags and after each shifted
-// anchor set, event pairs inside the window, fine histograms of the first in-window lag (lead time) and of
-// every in-window lag (the attribution kernel), and per tag-value bin hits and event sizes (extent).
-// Sums: slices merge by addition.
+// anchor set, a fine histogram of the first in-window lag (lead time), event pairs and a fine histogram of
+// every lag inside the tag's influence range (the window or wider: the attribution kernel), and per
+// tag-value bin hits and event sizes (extent). Sums: slices merge by addition.
 
 import type { Series } from '../protocol/series-store.ts';
 import { anchorIndices, type TimeRange } from './time-range.ts';
@@ -12,9 +12,10 @@ import { advance, lowerBound, TimeIndex } from './sorted-search.ts';
 /** What pass 3 needs to know about one candidate, fixed from the merged pass-2 statistics. */
 export interface WindowPlan {
   candidate: Candidate;
+  /** The window [start, end). */
   start: number;
   end: number;
-  /** Fine lag edges covering [start, end]. */
+  /** Fine lag edges covering the tag's influence range (the window or wider): the attribution kernel's support. */
   fine: Float64Array;
   /** Tag-value bin lower edges (ascending); a value belongs to the last edge <= it (first bin takes less). */
   valueEdges: Float64Array;
@@ -56,37 +57,44 @@ export function windowStats(series: readonly Series[], plans: readonly WindowPla
   return plans.map((plan) => {
     const L = windowLayout(plan, K);
     const out = new Float64Array(L.width);
+    const from = plan.fine[0]!;
+    const to = plan.fine[plan.fine.length - 1]!;
     for (const m of plan.candidate.members) {
       const tag = series[m.tag]!;
       const ev = series[m.event]!;
       const [i0, i1] = anchorIndices(tag.times, range);
       if (i0 >= i1) continue;
       out[L.anchors]! += i1 - i0;
-      const index = new TimeIndex(ev.times, plan.end);
+      const index = new TimeIndex(ev.times, to);
       for (let s = 0; s <= K; s++) {
-        let p = lowerBound(ev.times, tag.times[i0]! + plan.start);
-        let q = p;
+        // Events [kp, kq) lie in the influence range [from, to) after the anchor, [p, q) in the window.
+        let kp = lowerBound(ev.times, tag.times[i0]! + from);
+        let kq = kp;
         for (let i = i0; i < i1; i++) {
           let a = tag.times[i]!;
           if (s === 0) {
-            p = advance(ev.times, p, a + plan.start);
-            q = advance(ev.times, Math.max(p, q), a + plan.end);
+            kp = advance(ev.times, kp, a + from);
+            kq = advance(ev.times, Math.max(kp, kq), a + to);
           } else {
             a += shift(i, s);
-            p = index.lowerBound(a + plan.start);
-            q = advance(ev.times, p, a + plan.end);
+            kp = index.lowerBound(a + from);
+            kq = advance(ev.times, kp, a + to);
           }
+          const p = advance(ev.times, kp, a + plan.start);
+          const q = advance(ev.times, p, a + plan.end);
           if (s === 0) {
             const vb = valueBin(plan.valueEdges, tag.values[i]!);
             out[L.value + 4 * vb]!++;
             out[L.value + 4 * vb + 3]! += tag.values[i]!;
           }
+          if (kq > kp) {
+            out[L.pairs + (s === 0 ? 0 : 1)]! += kq - kp;
+            addPairLags(plan.fine, ev.times, kp, kq, a, out, s === 0 ? L.pairTag : L.pairBase);
+          }
           if (q <= p) continue;
           out[L.hits + s]!++;
-          out[L.pairs + (s === 0 ? 0 : 1)]! += q - p;
           const fb = binOf(plan.fine, ev.times[p]! - a);
           if (fb >= 0) out[(s === 0 ? L.fineTag : L.fineBase) + fb]!++;
-          addPairLags(plan.fine, ev.times, p, q, a, Math.max(fb, 0), out, s === 0 ? L.pairTag : L.pairBase);
           if (s === 0) {
             const vb = valueBin(plan.valueEdges, tag.values[i]!);
             out[L.value + 4 * vb + 1]!++;
@@ -100,13 +108,13 @@ export function windowStats(series: readonly Series[], plans: readonly WindowPla
 }
 
 /**
- * Adds the lags of the in-window events [p, q) after anchor `a` to the fine histogram at `at`. Lags ascend,
- * so the bin only moves forward from the first event's bin `fb`; every event is counted (rounding at the
- * window's edges falls into the first or last bin).
+ * Adds the lags of the events [p, q) after anchor `a`, all inside the fine edges' range, to the fine
+ * histogram at `at`. Lags ascend, so the bin only moves forward; every event is counted (rounding at the
+ * range's edges falls into the first or last bin).
  */
-function addPairLags(fine: Float64Array, times: Float64Array, p: number, q: number, a: number, fb: number, out: Float64Array, at: number): void {
+function addPairLags(fine: Float64Array, times: Float64Array, p: number, q: number, a: number, out: Float64Array, at: number): void {
   const last = fine.length - 2;
-  let b = fb;
+  let b = Math.max(0, binOf(fine, times[p]! - a));
   for (let e = p; e < q; e++) {
     const lag = times[e]! - a;
     while (b < last && lag >= fine[b + 1]!) b++;

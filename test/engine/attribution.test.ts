@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { learnSignatures, makeContext, windowPass, sliceRanges, mergeInto } from '../../src/engine/learn.ts';
+import { learnSignatures, makeContext, windowPass, intervalPass, sliceRanges, mergeInto } from '../../src/engine/learn.ts';
 import { attributeEventSeries, kernelFromExcess } from '../../src/engine/attribution.ts';
 import { fineEdges } from '../../src/engine/lag-bins.ts';
 import { excessHistogram } from '../../src/engine/lead-time.ts';
@@ -8,6 +8,7 @@ import { DEFAULT_PARAMS, resolveParams } from '../../src/engine/params.ts';
 import { eventProbabilityAt } from '../../src/engine/extent-eval.ts';
 import { ALL_TIME } from '../../src/engine/time-range.ts';
 import { windowLayout, type WindowPlan } from '../../src/engine/window-stats.ts';
+import { influenceBins, scanWindow } from '../../src/engine/window-scan.ts';
 import { periodicFixture, PS, SWITCH_PORT } from './periodic-fixture.ts';
 
 const key = (s: { tag: { name: string }; event: { name: string } }) => `${s.tag.name}->${s.event.name}`;
@@ -31,10 +32,25 @@ test('a strictly periodic tag keeps its credit under default params; its compani
   }
 });
 
+test('a burst that outlasts the window chosen for its onset is attributed as a whole: the periodic tag keeps its credit, the companion does not', () => {
+  for (const seed of [1, 2, 3]) {
+    const res = learnSignatures(periodicFixture({ seed, durationS: 180, burst: 'long' }).finish(), null);
+    assert.deepEqual(res.doc.signatures.map(key), ['rpc_sync->qdisc_drop'], `seed ${seed}`);
+    const sig = res.doc.signatures[0]!;
+    // The window is the burst's onset (50-55 ms); the drops go on until 250-290 ms.
+    assert.ok(sig.window.end <= 100_000 && sig.leadTime.p50 >= 50_000 && sig.leadTime.p50 <= 56_000, `window [${sig.window.start}, ${sig.window.end}) lead ${sig.leadTime.p50}`);
+    assert.ok(sig.credit! > 0.9, `seed ${seed} credit ${sig.credit}`);
+    const companion = res.candidates.find((c) => c.tag.name === 'push_log')!;
+    assert.equal(companion.stage, 'explained-away', `seed ${seed} companion credit ${companion.credit}`);
+  }
+});
+
 test('periodic tags with bursts at random times: no signature', () => {
   for (const seed of [1, 2, 3]) {
-    const res = learnSignatures(periodicFixture({ seed, durationS: 180, causal: false }).finish(), null);
-    assert.deepEqual(res.doc.signatures.map(key), [], `seed ${seed}`);
+    for (const burst of ['short', 'long'] as const) {
+      const res = learnSignatures(periodicFixture({ seed, durationS: 180, causal: false, burst }).finish(), null);
+      assert.deepEqual(res.doc.signatures.map(key), [], `seed ${seed} ${burst} bursts`);
+    }
   }
 });
 
@@ -67,4 +83,23 @@ test('attribution kernel: every in-window lag counts, the histograms add up over
   const firstLags = fit(L.fineTag, L.fineBase);
   assert.ok(allLags.credited > 0.95 * inWindow, `all-lag kernel credits ${allLags.credited} of ${inWindow}`);
   assert.ok(firstLags.credited < 0.6 * inWindow, `first-lag kernel credits ${firstLags.credited} of ${inWindow}`);
+});
+
+test('influence bins: a window chosen for a long burst\'s onset widens over the burst\'s body; a window holding the whole burst stays', () => {
+  const p = resolveParams({});
+  for (const burst of ['short', 'long'] as const) {
+    const series = periodicFixture({ seed: 4, durationS: 120, burst }).finish();
+    const ctx = makeContext(series, null, p);
+    const cand = ctx.candidates.find((c) => c.tagName === 'rpc_sync')!;
+    const B = ctx.edges.length - 1;
+    const stats = intervalPass(ctx, [cand], ALL_TIME);
+    const scan = scanWindow(stats, 0, B, p.shifts, p.minHits)!;
+    const reach = influenceBins(stats, 0, B, p.shifts, scan, p.influenceAlpha);
+    const [window, influence] = [[ctx.edges[scan.i]!, ctx.edges[scan.j + 1]!], [ctx.edges[reach.i]!, ctx.edges[reach.j + 1]!]];
+    if (burst === 'short') assert.deepEqual(influence, window);
+    else {
+      assert.ok(window[1]! <= 100_000, `window ${window}`);
+      assert.ok(influence[0] === window[0] && influence[1]! >= 250_000 && influence[1]! < 400_000, `influence ${influence}`);
+    }
+  }
 });

@@ -11,6 +11,12 @@ export interface PeriodicOptions {
   durationS: number;
   /** false: the bursts come at random times, unrelated to any Tag (every discovery is false). */
   causal?: boolean;
+  /**
+   * 'short' (default): 25-55 drop samples from 105-115 ms on, all before 160 ms. 'long': the push overflows
+   * from 50-55 ms until 250-290 ms after the Tag, a sample every 1 ms with probability 0.8 (drops fill most
+   * of the period, so a window chosen for the burst's onset holds fewer events than the burst's body).
+   */
+  burst?: 'short' | 'long';
 }
 
 export const PS = 'ps';
@@ -25,12 +31,16 @@ export function periodicFixture(o: PeriodicOptions): SeriesStore {
   const add = (t: number, kind: 'tag' | 'event', name: string, locale: string, value: number) => {
     if (t >= 0 && t < D) store.add({ time: T0 + Math.floor(t), locale, kind, name, value });
   };
+  const drop = (t: number) => add(t, 'event', 'qdisc_drop', SWITCH_PORT, 1 + Math.floor(r() * 12));
   const burst = (t: number) => {
-    // The push overflows the buffer from 105-115 ms on: 25-55 drop samples 1 ms apart, all before 160 ms.
+    if (o.burst === 'long') {
+      const end = t + 250_000 + r() * 40_000;
+      for (let x = t + 50_000 + r() * 5_000; x < end; x += 1_000) if (r() < 0.8) drop(x);
+      return;
+    }
     const begin = 105_000 + r() * 10_000;
     const n = Math.min(25 + Math.floor(r() * 31), Math.floor((160_000 - begin) / 1_000));
-    const start = t + begin;
-    for (let k = 0; k < n; k++) add(start + k * 1_000, 'event', 'qdisc_drop', SWITCH_PORT, 1 + Math.floor(r() * 12));
+    for (let k = 0; k < n; k++) drop(t + begin + k * 1_000);
   };
   for (let t = 50_000; t < D; t += 290_000 + r() * 70_000) {
     add(t, 'tag', 'rpc_sync', PS, 6);
