@@ -1,17 +1,18 @@
-// A benchmark application process for `bench runtime`: connects a tagger to the driver, says "ready", then for
-// each step read from stdin either floods or paces Tags for a while (ingest), times tagAndWait round trips
-// (latency) or times bare 64-byte echoes over a Unix socket paced the same way (floor), printing one JSON result
-// line per step. For the kernel path it checks a sample of the rules with `tc class show` after the clock stopped.
+// A benchmark application process for `bench runtime`: connects a tagger to the driver, says "ready", then runs the
+// steps read from stdin: floods or paces Tags (ingest), or times tagAndWait round trips, each after a 64-byte echo
+// (the machine's floor, interleaved so both see the same load), reading a sample of htb rules back with tc.
 
 import { execFileSync } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { createTagger, type WaitResult } from '../sdk/index.ts';
 import { nowMicros } from '../sdk/clock.ts';
 
 export interface AppArgs {
-  mode: 'ingest' | 'latency' | 'floor';
-  /** floor: the echo server's Unix socket path. */
+  mode: 'ingest' | 'latency';
+  /** latency: an echo server's Unix socket path; each round trip is then preceded by a timed 64-byte echo. */
   echo?: string;
+  /** latency: a 1 ms pause after each round trip (default); false = back to back (a warm-up for the JIT). */
+  paced?: boolean;
   endpoint: string;
   locale: string;
   /** ingest: how long to send. */
@@ -36,6 +37,8 @@ export interface IngestResult {
 export interface LatencyResult {
   /** Every timed round trip, the ones that did not end with the action in place included (at their wait). */
   waitedUs: number[];
+  /** With `echo`: the echo before each round trip, under the same conditions (empty without). */
+  floorUs: number[];
   /** Round trips that ended with a rule applied or a hint decided. */
   inPlace: number;
   statuses: Record<string, number>;
@@ -86,12 +89,19 @@ function dropped(): number {
 
 async function latency(): Promise<LatencyResult> {
   const count = args.count ?? 1000;
+  const paced = args.paced ?? true;
+  const echo = args.echo ? await EchoClient.connect(args.echo) : null;
   const waitedUs: number[] = new Array(count);
+  const floorUs: number[] = echo ? new Array(count) : [];
   const statuses: Record<string, number> = {};
   let inPlace = 0;
   const v = args.verify;
   const verified = v ? { checked: 0, matched: 0, misses: [] as string[] } : undefined;
   for (let i = 0; i < count; i++) {
+    if (echo) {
+      floorUs[i] = await echo.roundTrip();
+      if (paced) await pause();
+    }
     const r: WaitResult = await tagger.tagAndWait(args.tag ?? 'ACT', 1 + (i % 10), { timeoutMs: args.timeoutMs ?? 1000 });
     waitedUs[i] = r.waitedUs;
     // Tallied after the clock stopped, and the reply is not kept (as an app would not keep it): a round trip that
@@ -108,9 +118,15 @@ async function latency(): Promise<LatencyResult> {
       if (shown !== null && Math.abs(shown - want) <= want * 0.005) verified.matched++;
       else if (verified.misses.length < 5) verified.misses.push(`round trip ${i}: rule rate ${want} bit/s, tc shows ${shown ?? 'no class'}`);
     }
-    await new Promise((res) => setTimeout(res, 1));
+    if (paced) await pause();
   }
-  return { waitedUs, inPlace, statuses, verified };
+  echo?.close();
+  return { waitedUs, floorUs, inPlace, statuses, verified };
+}
+
+/** The pacing between round trips: one 1 ms timer, so each round trip starts from an idle process as a real one does. */
+function pause(): Promise<void> {
+  return new Promise((res) => setTimeout(res, 1));
 }
 
 /** The rate of an htb class as `tc class show` prints it (e.g. "33333Kbit"), in bit/s; null when absent. */
@@ -121,36 +137,44 @@ function classRate(netns: string, dev: string, classid: string): number | null {
   return Number(m[1]) * ({ '': 1, K: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2]!]!;
 }
 
-/** What the machine allows: the same pacing as latency(), a 64-byte message echoed by a process, nothing else. */
-async function floor(): Promise<{ waitedUs: number[] }> {
-  const count = args.count ?? 1000;
-  const socket = createConnection(args.echo!);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  const message = Buffer.alloc(64, 1);
-  const waitedUs: number[] = new Array(count);
-  let got = 0;
-  let done: (() => void) | null = null;
-  socket.on('data', (d: Buffer) => {
-    got += d.length;
-    if (got >= message.length) {
-      got -= message.length;
-      done?.();
-    }
-  });
-  for (let i = 0; i < count; i++) {
+/** What the machine allows: a 64-byte message echoed by another process over a Unix socket, nothing else. */
+class EchoClient {
+  private readonly message = Buffer.alloc(64, 1);
+  private got = 0;
+  private done: (() => void) | null = null;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.got += d.length;
+      if (this.got >= this.message.length) {
+        this.got -= this.message.length;
+        this.done?.();
+      }
+    });
+  }
+
+  static async connect(path: string): Promise<EchoClient> {
+    const socket = createConnection(path);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return new EchoClient(socket);
+  }
+
+  /** One echo, in microseconds. */
+  async roundTrip(): Promise<number> {
     const start = nowMicros();
     await new Promise<void>((resolve) => {
-      done = resolve;
-      socket.write(message);
+      this.done = resolve;
+      this.socket.write(this.message);
     });
-    waitedUs[i] = nowMicros() - start;
-    await new Promise((res) => setTimeout(res, 1));
+    return nowMicros() - start;
   }
-  socket.destroy();
-  return { waitedUs };
+
+  close(): void {
+    this.socket.destroy();
+  }
 }
 
 async function main(): Promise<void> {
@@ -179,7 +203,7 @@ async function main(): Promise<void> {
     const line = queue.shift()!;
     if (line === 'exit' || line === '') break;
     Object.assign(args, JSON.parse(line) as Partial<AppArgs>);
-    const result = args.mode === 'ingest' ? await ingest() : args.mode === 'floor' ? await floor() : await latency();
+    const result = args.mode === 'ingest' ? await ingest() : await latency();
     process.stdout.write(JSON.stringify(result) + '\n');
   }
   process.stdin.off('data', onData);

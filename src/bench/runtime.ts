@@ -36,16 +36,20 @@ const HELP = `usage: smarttags bench runtime [--json FILE] [--apps N] [--ingest-
 
 /** Every how many applied kernel rules the bench app reads the htb class back with \`tc class show\`. */
 const VERIFY_EVERY = 20;
+/** Untimed round trips before the timed ones: back to back (JIT warm-up), then paced. */
+const WARMUP_BACK_TO_BACK = 3000;
+const WARMUP_PACED = 200;
 /** Life of the rules whose revert lateness is timed. */
 const EXPIRY_US = 20_000;
 
 /** How the numbers are taken, written into the JSON beside them. */
 const MEASUREMENT = [
-  'tag-to-action: tagAndWait in a separate app process, from before the Tag is written to the reply in hand; paced by a 1 ms timer after each round trip, warm-up excluded; every round trip counts, also those that did not put the action in place',
-  'socketRoundTripFloorUs: the same app process and pacing, a 64-byte echo by the driver\'s process over a Unix socket',
+  'tag-to-action: tagAndWait in a separate app process, from before the Tag is written to the reply in hand; a 1 ms timer after each round trip; every round trip counts, also those that did not put the action in place',
+  `warm-up, not timed: ${WARMUP_BACK_TO_BACK} round trips back to back (V8 optimizes the path only after a few thousand calls; a running daemon is past that) then ${WARMUP_PACED} paced`,
+  'floorUs / socketRoundTripFloorUs: a 64-byte echo by the driver\'s process over a Unix socket, timed before each round trip (interleaved, same pacing)',
   `kernel: each Tag's value sets a new htb rate; after every ${VERIFY_EVERY}th applied rule, outside the timed round trip, the app reads the class back with tc class show and compares the rate (kernel.verified)`,
   `ruleRevertLateUs: rules of ${EXPIRY_US / 1000} ms requested from the controller one at a time; lateness = revert done (after tc answered) - expiresAt`,
-  'since the previous README numbers: the bench app tallies each reply at once instead of keeping all 2000 (an app keeps no replies), otherwise unchanged',
+  `since the previous README numbers: the echo floor is interleaved with the round trips instead of measured before them; the warm-up adds ${WARMUP_BACK_TO_BACK} back-to-back round trips (it was 200 paced, during which V8 had not optimized the path: it compiled ~50 functions during the timed run); the bench app tallies each reply at once instead of keeping all of them (an app keeps no replies)`,
 ];
 
 /** One ingest step: all apps together offer `offeredPerSec` (0 = as fast as they can) for `seconds`. */
@@ -74,8 +78,8 @@ export interface RuntimeBench {
   driverIngestLost: number;
   driverIngest: { apps: number; steps: IngestStep[] };
   /**
-   * The same paced round trip with nothing but a 64-byte echo between two processes over a Unix socket, measured
-   * in the same run: what this machine's scheduling allows any tag-to-action path at best.
+   * A 64-byte echo between the same two processes over a Unix socket, before each hint round trip (interleaved, same
+   * pacing): what this machine's scheduling allows any tag-to-action path at best. Each path also has its own floorUs.
    */
   socketRoundTripFloorUs: { p50: number; p99: number; n: number };
   tagToActionUs: {
@@ -101,6 +105,8 @@ export interface ActionLatency {
   p50: number;
   p99: number;
   n: number;
+  /** The echo interleaved with these round trips. */
+  floorUs: { p50: number; p99: number; n: number };
   inPlace: number;
   warmup: number;
   statuses: Record<string, number>;
@@ -131,7 +137,7 @@ export async function run(argv: string[]): Promise<number> {
     const driverIngestPerSec = Math.max(...ingest.steps.map((st) => st.receivedPerSec));
     const calm = ingest.steps.filter((st) => st.offeredPerSec > 0 && st.offeredPerSec <= driverIngestPerSec / 2);
     log(`ingest up to ${driverIngestPerSec} tags/s; tag-to-action latency`);
-    const { floor, verified: _v, revertLate: _r, ...hint } = await measureAction(join(dir, 'hint'), samples, null, true, 0);
+    const { verified: _v, revertLate: _r, ...hint } = await measureAction(join(dir, 'hint'), samples, null, 0);
     let kernel: RuntimeBench['tagToActionUs']['kernel'] = { skipped: '--no-kernel' };
     let ruleRevertLateUs: RuntimeBench['ruleRevertLateUs'] = { skipped: '--no-kernel' };
     if (values['no-kernel'] !== 'true') {
@@ -139,7 +145,7 @@ export async function run(argv: string[]): Promise<number> {
       if ('reason' in made) kernel = ruleRevertLateUs = { skipped: made.reason };
       else {
         try {
-          const { floor: _none, verified, revertLate, ...measured } = await measureAction(join(dir, 'kernel'), samples, made.space, false, expiries);
+          const { verified, revertLate, ...measured } = await measureAction(join(dir, 'kernel'), samples, made.space, expiries);
           if (!verified || verified.checked === 0 || verified.matched !== verified.checked) {
             throw new Error(`kernel path: htb class read back with tc does not show the rules' rates: ${JSON.stringify(verified)}`);
           }
@@ -158,7 +164,7 @@ export async function run(argv: string[]): Promise<number> {
       driverIngestPerSec,
       driverIngestLost: calm.reduce((sum, st) => sum + st.tagged - st.received, 0),
       driverIngest: ingest,
-      socketRoundTripFloorUs: floor!,
+      socketRoundTripFloorUs: hint.floorUs,
       tagToActionUs: { hint, kernel },
       ruleRevertLateUs,
       targets: {},
@@ -295,13 +301,12 @@ async function measureAction(
   dir: string,
   samples: number,
   space: BenchNamespace | null,
-  withFloor: boolean,
   expiries: number,
-): Promise<ActionLatency & { floor?: RuntimeBench['socketRoundTripFloorUs']; verified?: LatencyResult['verified']; revertLate?: RuntimeBench['ruleRevertLateUs'] }> {
+): Promise<ActionLatency & { verified?: LatencyResult['verified']; revertLate?: RuntimeBench['ruleRevertLateUs'] }> {
   mkdirSync(dir);
   const echoPath = join(dir, 'echo.sock');
-  const echo = withFloor ? createServer((c) => c.on('data', (d) => c.write(d)).on('error', () => undefined)) : null;
-  if (echo) await new Promise<void>((resolve) => echo.listen(echoPath, resolve));
+  const echo = createServer((c) => c.on('data', (d) => c.write(d)).on('error', () => undefined));
+  await new Promise<void>((resolve) => echo.listen(echoPath, resolve));
   const socket = join(dir, 'driver.sock');
   const bus = new InProcessBus();
   const driver = new Driver({ id: 'bench', locales: ['bench-host'], bus, socketPath: socket });
@@ -331,24 +336,22 @@ async function measureAction(
   try {
     await app.ready;
     await until(() => driver.signatures.size === 1, 5000, 'the signature to reach the driver');
-    const warmup = Math.min(200, samples);
-    let floor: RuntimeBench['socketRoundTripFloorUs'] | undefined;
-    if (echo) {
-      await app.step({ mode: 'floor', echo: echoPath, count: warmup });
-      const f = ((await app.step({ mode: 'floor', echo: echoPath, count: samples })) as { waitedUs: number[] }).waitedUs.sort((a, b) => a - b);
-      floor = { p50: percentile(f, 0.5), p99: percentile(f, 0.99), n: f.length };
-    }
-    await app.step({ mode: 'latency', count: warmup }); // warm-up (and the root htb installed once)
+    // Warm-up (and the root htb installed once): back to back for the JIT, then paced like the timed round trips.
+    await app.step({ mode: 'latency', count: WARMUP_BACK_TO_BACK, paced: false });
+    await app.step({ mode: 'latency', count: WARMUP_PACED, paced: true, echo: echoPath });
     const before = round(loadavg()[0]!, 2);
     const verify = space ? { netns: space.ns, dev: space.device, classid: '1:1', every: VERIFY_EVERY } : undefined;
-    const r = (await app.step({ mode: 'latency', count: samples, verify })) as LatencyResult;
+    const r = (await app.step({ mode: 'latency', count: samples, paced: true, echo: echoPath, verify })) as LatencyResult;
     const after = round(loadavg()[0]!, 2);
     const sorted = [...r.waitedUs].sort((a, b) => a - b);
+    const f = [...r.floorUs].sort((a, b) => a - b);
+    const floorUs = { p50: percentile(f, 0.5), p99: percentile(f, 0.99), n: f.length };
     const revertLate = space ? await measureRevertLateness(bus, revertedAt, expiries) : undefined;
-    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length, inPlace: r.inPlace, warmup, statuses: r.statuses, loadAvg1: { before, after }, floor, verified: r.verified, revertLate };
+    const warmup = WARMUP_BACK_TO_BACK + WARMUP_PACED;
+    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length, floorUs, inPlace: r.inPlace, warmup, statuses: r.statuses, loadAvg1: { before, after }, verified: r.verified, revertLate };
   } finally {
     await app.close();
-    if (echo) await new Promise<void>((resolve) => echo.close(() => resolve()));
+    await new Promise<void>((resolve) => echo.close(() => resolve()));
     await driver.stop();
     await controller.close();
     await bus.close();
