@@ -337,7 +337,7 @@ async function measureAction(
     await app.ready;
     await until(() => driver.signatures.size === 1, 5000, 'the signature to reach the driver');
     // Warm-up (and the root htb installed once): back to back for the JIT, then paced like the timed round trips.
-    await app.step({ mode: 'latency', count: WARMUP_BACK_TO_BACK, paced: false });
+    await app.step({ mode: 'latency', count: WARMUP_BACK_TO_BACK, paced: false, echo: echoPath });
     await app.step({ mode: 'latency', count: WARMUP_PACED, paced: true, echo: echoPath });
     const before = round(loadavg()[0]!, 2);
     const verify = space ? { netns: space.ns, dev: space.device, classid: '1:1', every: VERIFY_EVERY } : undefined;
