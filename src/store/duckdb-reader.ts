@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SeriesStore } from '../protocol/series-store.ts';
 import { isKind } from '../protocol/record.ts';
-import { copyTablesToParquet, latestGeneration, type StoredGeneration } from './duckdb-store.ts';
+import { copyTablesToParquet } from './duckdb-file.ts';
+import { latestGeneration, type StoredGeneration } from './duckdb-store.ts';
 
 export interface DuckdbReadOptions {
   /** Only records with time >= from (epoch microseconds). */

@@ -1,16 +1,15 @@
 // DuckDB persistence of the engine's records and signature generations (embedded file or ':memory:').
-// Records queue up columnar and are written in one transaction per flush together with the drivers' batch
-// sequence state they reach (so a batch redelivered after a crash is recognised: exactly once); SQL-queryable
-// tables and views (schema in duckdb-schema.ts), Parquet export. One operation at a time on the connection.
+// Records queue up here, columnar, and go to the store's worker thread (store-worker.ts), which commits
+// them in one transaction with the drivers' batch sequence state they reach (so a batch redelivered after
+// a crash is recognised: exactly once). Appends, commits and checkpoints never run on this event loop.
 
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { Worker } from 'node:worker_threads';
 import type { Kind, SmartRecord } from '../protocol/record.ts';
 import type { SignaturesDoc } from '../engine/signature.ts';
 import type { DriverSeqState } from '../engine/service-seq.ts';
-import { ensureSchema } from './duckdb-schema.ts';
-import { ChunkWriter, PendingRows } from './pending-rows.ts';
+import type { RowsWrite, SeriesRow } from './duckdb-file.ts';
+import { PendingRows } from './pending-rows.ts';
+import type { StoreReply, StoreRequest } from './store-protocol.ts';
 
 export interface StoredGeneration {
   generation: number;
@@ -19,17 +18,18 @@ export interface StoredGeneration {
   doc: SignaturesDoc;
 }
 
-/** What a flush commits with the rows it takes: the drivers' sequence state those rows reach. */
+/** What a write commits with the rows it takes: the drivers' sequence state those rows reach. */
 export type ProgressSource = () => ReadonlyMap<string, DriverSeqState>;
 
-/** Blocks appended between two appender flushes inside a write (a flush moves them into the transaction). */
-const FLUSH_BLOCKS = 4;
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
-interface SeriesRow {
-  id: number;
-  kind: Kind;
-  name: string;
-  locale: string;
+const WORKER_URL = new URL('./store-worker.ts', import.meta.url).href;
+
+/** Starts the worker through tsx's loader so it runs the TypeScript sources whatever the parent's flags. */
+function spawnWorker(path: string): Worker {
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL)}); });`;
+  return new Worker(boot, { eval: true, execArgv: [], workerData: { path } });
 }
 
 export class DuckdbStore {
@@ -37,53 +37,82 @@ export class DuckdbStore {
   appendedRows = 0;
   /** Rows committed since open. */
   committedRows = 0;
-  /** Transactions that wrote records. */
+  /** Transactions that committed records. */
   commits = 0;
   private readonly pending = new PendingRows();
-  private readonly writer = new ChunkWriter();
+  /** Rows handed to the worker and not committed yet (in a write under way, or kept from a failed one). */
+  private inWorker = 0;
   private readonly seriesIds = new Map<string, number>();
   private readonly series: SeriesRow[] = [];
-  /** Series with index >= this are not committed yet. */
-  private seriesCommitted: number;
-  /** Sequence state taken for a write that failed, committed with the next one. */
-  private retrySeqs = new Map<string, DriverSeqState>();
+  /** Series with index >= this were not handed to the worker yet. */
+  private seriesSent: number;
   private progress: ProgressSource | null = null;
   private waiters: Array<{ mark: number; resolve: () => void }> = [];
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private readonly requests = new Map<number, Pending>();
+  private nextId = 1;
+  private gone: Error | null = null;
+  private closing: Promise<void> | null = null;
 
   private constructor(
     readonly path: string,
-    private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
-    private appender: DuckDBAppender,
+    private readonly worker: Worker,
     series: SeriesRow[],
   ) {
     for (const s of series) {
       this.series[s.id] = s;
       this.seriesIds.set(seriesKey(s.kind, s.name, s.locale), s.id);
     }
-    this.seriesCommitted = this.series.length;
+    this.seriesSent = this.series.length;
+    worker.on('message', (m: StoreReply) => this.answer(m));
+    const fail = (err: Error) => {
+      this.gone ??= err;
+      for (const p of this.requests.values()) p.reject(err);
+      this.requests.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the store's worker thread exited (code ${code})`)));
+    worker.unref();
   }
 
   /** Opens (creating or migrating when needed) the database file `path`, or an in-memory one for ':memory:'. */
   static async open(path: string): Promise<DuckdbStore> {
-    const instance = await DuckDBInstance.create(path);
-    try {
-      const conn = await instance.connect();
-      await ensureSchema(conn);
-      const rows = (await conn.runAndReadAll('SELECT id, kind, name, locale FROM series ORDER BY id')).getRowObjectsJS();
-      const series = rows.map((r) => ({ id: Number(r.id), kind: r.kind as Kind, name: String(r.name), locale: String(r.locale) }));
-      if (series.some((s, i) => s.id !== i)) throw new Error('table series: ids are not 0..n-1');
-      const appender = await conn.createAppender('record_rows');
-      return new DuckdbStore(path, instance, conn, appender, series);
-    } catch (err) {
-      instance.closeSync();
-      throw new Error(`cannot open DuckDB store ${path}: ${(err as Error).message}`);
+    const worker = spawnWorker(path);
+    let onMessage!: (m: StoreReply) => void;
+    let onError!: (err: Error) => void;
+    let onExit!: (code: number) => void;
+    const first = await new Promise<StoreReply>((resolve, reject) => {
+      onMessage = resolve;
+      onError = reject;
+      onExit = (code) => reject(new Error(`worker exited with code ${code}`));
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    }).catch((err: Error) => ({ id: 0, ok: false as const, error: err.message }));
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    if (!first.ok) {
+      await worker.terminate();
+      throw new Error(`cannot open DuckDB store ${path}: ${first.error}`);
     }
+    return new DuckdbStore(path, worker, first.value as SeriesRow[]);
   }
 
-  /** The store's id of a series, assigned now when new (committed with the next flush). */
+  private answer(m: StoreReply): void {
+    const p = this.requests.get(m.id);
+    if (!p) return;
+    this.requests.delete(m.id);
+    if (this.requests.size === 0) this.worker.unref();
+    if (m.ok) p.resolve(m.value);
+    else p.reject(new Error(m.error));
+  }
+
+  private request<T>(req: StoreRequest, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.gone) return Promise.reject(this.gone);
+    return new Promise<T>((resolve, reject) => {
+      this.requests.set(req.id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.ref();
+      this.worker.postMessage(req, transfer);
+    });
+  }
+
+  /** The store's id of a series, assigned now when new (committed with the next write). */
   seriesId(kind: Kind, name: string, locale: string): number {
     const key = seriesKey(kind, name, locale);
     let id = this.seriesIds.get(key);
@@ -97,7 +126,7 @@ export class DuckdbStore {
 
   /** Queues one row of series `sid` (from `seriesId`); visible to queries after the next flush. */
   appendRow(time: number, sid: number, value: number): void {
-    if (this.closed) throw new Error('store is closed');
+    if (this.closing) throw new Error('store is closed');
     this.pending.push(time, sid, value);
     this.appendedRows++;
   }
@@ -109,7 +138,7 @@ export class DuckdbStore {
 
   /** Rows queued and not committed yet. */
   get unflushed(): number {
-    return this.pending.size;
+    return this.pending.size + this.inWorker;
   }
 
   /** Called at every write to get the drivers' sequence state the queued rows reach (the engine sets it). */
@@ -123,46 +152,22 @@ export class DuckdbStore {
     return new Promise((resolve) => this.waiters.push({ mark, resolve }));
   }
 
-  /** Commits the queued rows, new series and sequence state in one transaction; failures keep them queued. */
-  flush(): Promise<void> {
-    return this.exclusive(() => this.writePending());
-  }
-
-  private async writePending(): Promise<void> {
-    if (this.closed) return;
-    const seqs = new Map(this.retrySeqs);
-    for (const [d, s] of this.progress?.() ?? []) seqs.set(d, s);
+  /**
+   * Hands the queued rows, new series and sequence state to the worker, which commits them in one
+   * transaction; a failed write is kept there and committed with the next one.
+   */
+  async flush(): Promise<void> {
+    const seqs = [...(this.progress?.() ?? [])];
     const blocks = this.pending.take();
-    const seriesEnd = this.series.length;
-    if (blocks.length === 0 && seqs.size === 0 && seriesEnd === this.seriesCommitted) return;
-    let rows = 0;
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      if (seriesEnd > this.seriesCommitted) await this.insertSeries(this.series.slice(this.seriesCommitted, seriesEnd));
-      // A block at a time with a turn of the event loop in between: ingest never waits for more than one.
-      for (let i = 0; i < blocks.length; i++) {
-        rows += this.writer.write(this.appender, blocks[i]!);
-        if (i % FLUSH_BLOCKS === FLUSH_BLOCKS - 1) this.appender.flushSync();
-        if (i < blocks.length - 1) await new Promise((r) => setImmediate(r));
-      }
-      this.appender.flushSync();
-      if (seqs.size) await this.upsertSeqs(seqs);
-      await this.conn.run('COMMIT');
-    } catch (err) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
-      // The appender may hold part of the failed rows; a fresh one starts clean.
-      try {
-        this.appender.closeSync();
-      } catch {
-        // already invalid after the failure
-      }
-      this.appender = await this.conn.createAppender('record_rows');
-      this.pending.putBack(blocks);
-      this.retrySeqs = seqs;
-      throw err;
-    }
-    this.retrySeqs = new Map();
-    this.seriesCommitted = seriesEnd;
+    const series = this.series.slice(this.seriesSent);
+    this.seriesSent = this.series.length;
+    let sent = 0;
+    for (const b of blocks) sent += b.length;
+    this.inWorker += sent;
+    const write: RowsWrite = { blocks, series, seqs };
+    const transfer = blocks.flatMap((b) => [b.times.buffer as ArrayBuffer, b.sids.buffer as ArrayBuffer, b.values.buffer as ArrayBuffer]);
+    const rows = await this.request<number>({ id: this.nextId++, op: 'write', write }, transfer);
+    this.inWorker -= rows;
     this.committedRows += rows;
     if (rows) this.commits++;
     const done = this.waiters.filter((w) => w.mark <= this.committedRows);
@@ -170,66 +175,9 @@ export class DuckdbStore {
     for (const w of done) w.resolve();
   }
 
-  private async insertSeries(rows: readonly SeriesRow[]): Promise<void> {
-    const a = await this.conn.createAppender('series');
-    try {
-      for (const s of rows) {
-        a.appendInteger(s.id);
-        a.appendVarchar(s.kind);
-        a.appendVarchar(s.name);
-        a.appendVarchar(s.locale);
-        a.endRow();
-      }
-      a.flushSync();
-    } finally {
-      a.closeSync();
-    }
-  }
-
-  private async upsertSeqs(seqs: ReadonlyMap<string, DriverSeqState>): Promise<void> {
-    const prepared = await this.conn.prepare('INSERT OR REPLACE INTO driver_seq VALUES ($1, $2, $3)');
-    for (const [driver, st] of seqs) {
-      prepared.bind([driver, BigInt(st.last), JSON.stringify(st.gaps)]);
-      await prepared.run();
-    }
-  }
-
-  /** Runs `op` after every operation started before it (the connection runs one transaction at a time). */
-  private exclusive<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(op, op);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
+  /** Saves a signature generation (after the records queued before it). */
   saveSignatures(generation: number, learnedAt: number, doc: SignaturesDoc): Promise<void> {
-    return this.exclusive(async () => {
-      await this.conn.run('BEGIN TRANSACTION');
-      try {
-        await this.conn.run('INSERT INTO signature_generations VALUES ($1, $2, $3, $4)', [
-          generation,
-          BigInt(learnedAt),
-          doc.signatures.length,
-          JSON.stringify({ version: doc.version, params: doc.params }),
-        ]);
-        const prepared = await this.conn.prepare(
-          'INSERT INTO signatures VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)',
-        );
-        for (let i = 0; i < doc.signatures.length; i++) {
-          const s = doc.signatures[i]!;
-          prepared.bind([
-            generation, BigInt(learnedAt), i,
-            s.tag.name, s.tag.locale, s.event.name, s.event.locale, s.relation,
-            s.probability, s.lift, s.qValue, s.support, s.hits,
-            s.leadTime.p50, s.window.start, s.window.end, JSON.stringify(s),
-          ]);
-          await prepared.run();
-        }
-        await this.conn.run('COMMIT');
-      } catch (err) {
-        await this.conn.run('ROLLBACK');
-        throw err;
-      }
-    });
+    return this.request({ id: this.nextId++, op: 'saveSignatures', generation, learnedAt, doc });
   }
 
   async loadDriverSeqs(): Promise<Map<string, DriverSeqState>> {
@@ -243,35 +191,34 @@ export class DuckdbStore {
   }
 
   /** Runs SQL and returns rows as plain objects (BIGINT as bigint). Commits queued records first. */
-  query(sql: string): Promise<Record<string, unknown>[]> {
-    return this.exclusive(async () => {
-      await this.writePending();
-      const reader = await this.conn.runAndReadAll(sql);
-      return reader.getRowObjectsJS() as Record<string, unknown>[];
-    });
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    const written = this.flush();
+    const rows = this.request<Record<string, unknown>[]>({ id: this.nextId++, op: 'query', sql });
+    await written.catch(() => undefined);
+    return rows;
   }
 
-  /** Writes every table as `<dir>/<table>.parquet`; returns the file paths. */
-  exportParquet(dir: string): Promise<string[]> {
-    return this.exclusive(async () => {
-      await this.writePending();
-      return copyTablesToParquet(async (sql) => void (await this.conn.run(sql)), dir);
-    });
+  /** Writes every table as `<dir>/<table>.parquet`; returns the file paths. Commits queued records first. */
+  async exportParquet(dir: string): Promise<string[]> {
+    const written = this.flush();
+    const files = this.request<string[]>({ id: this.nextId++, op: 'exportParquet', dir });
+    await written.catch(() => undefined);
+    return files;
   }
 
-  /** Commits what is queued (a failure is thrown after closing) and closes the database. */
+  /** Commits what is queued (a failure is thrown after closing), closes the database and ends the worker. */
   close(): Promise<void> {
-    return this.exclusive(async () => {
-      if (this.closed) return;
+    this.closing ??= (async () => {
+      const written = this.flush();
+      const closed = this.request({ id: this.nextId++, op: 'close' });
       try {
-        await this.writePending();
+        await written;
       } finally {
-        this.closed = true;
-        this.appender.closeSync();
-        this.conn.closeSync();
-        this.instance.closeSync();
+        await closed.catch(() => undefined);
+        await this.worker.terminate();
       }
-    });
+    })();
+    return this.closing;
   }
 }
 
@@ -296,16 +243,3 @@ export async function latestGeneration(query: RowQuery): Promise<StoredGeneratio
   };
 }
 
-export const TABLES = ['records', 'signatures', 'signature_generations', 'driver_seq'] as const;
-
-/** Runs `COPY <table> TO '<dir>/<table>.parquet'` for every table through `run`; returns the file paths. */
-export async function copyTablesToParquet(run: (sql: string) => Promise<void>, dir: string): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
-  const out: string[] = [];
-  for (const table of TABLES) {
-    const file = resolve(dir, `${table}.parquet`);
-    await run(`COPY ${table} TO '${file.replaceAll("'", "''")}' (FORMAT parquet)`);
-    out.push(file);
-  }
-  return out;
-}

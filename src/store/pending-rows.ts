@@ -1,10 +1,10 @@
-// Record rows waiting for the DuckDB store, columnar: (time, series id, value) in typed-array blocks, and
-// their transfer into a DuckDB appender as data chunks (one chunk per 2048 rows, no object per row).
+// Record rows waiting for the DuckDB store, columnar: (time, series id, value) in typed-array blocks (moved
+// to the store's worker without copying), and their writing into a DuckDB appender as data chunks.
 
 import { BIGINT, DOUBLE, INTEGER, DuckDBDataChunk, type DuckDBAppender } from '@duckdb/node-api';
 
 /** Rows per block; a block is 20 bytes per row. */
-export const BLOCK_ROWS = 16_384;
+const BLOCK_ROWS = 16_384;
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
 
@@ -19,7 +19,7 @@ function newBlock(): RowBlock {
   return { times: new Float64Array(BLOCK_ROWS), sids: new Int32Array(BLOCK_ROWS), values: new Float64Array(BLOCK_ROWS), length: 0 };
 }
 
-/** A FIFO of rows in blocks; `take` hands every queued block to a writer, `putBack` returns them after a failure. */
+/** A FIFO of rows in blocks; `take` hands every queued block to a writer. */
 export class PendingRows {
   private blocks: RowBlock[] = [];
   private count = 0;
@@ -44,14 +44,6 @@ export class PendingRows {
     this.blocks = [];
     this.count = 0;
     return out;
-  }
-
-  /** Puts blocks taken earlier back in front of what was queued since (a failed write is retried in order). */
-  putBack(blocks: RowBlock[]): void {
-    let n = 0;
-    for (const b of blocks) n += b.length;
-    this.blocks = [...blocks, ...this.blocks];
-    this.count += n;
   }
 }
 
