@@ -25,31 +25,37 @@ import { ACTIONS, Controller, HintActuator, PaceActuator, parsePolicies } from '
 
 export const summary = 'tag() vs OpenTelemetry span, driver ingest from 4 apps, tag-to-action latency';
 
-const HELP = `usage: smarttags bench runtime [--json FILE] [--apps N] [--ingest-ms MS] [--samples N] [--expiries N] [--no-kernel]
+const HELP = `usage: smarttags bench runtime [--json FILE] [--apps N] [--ingest-ms MS] [--samples N] [--warmup N] [--expiries N] [--no-kernel]
 
   --json FILE     write the results as JSON
   --apps N        app processes for the ingest measurement (default 4)
   --ingest-ms MS  length of each ingest step (default 1500); steps offer 250k, 500k, 1M, 2M, 4M tags/s, then a flood
   --samples N     tag-to-action round trips per path (default 2000)
+  --warmup N      untimed back-to-back round trips per path before them, for the JIT (default 3000)
   --expiries N    htb rules of 20 ms whose revert lateness is timed (default 100)
   --no-kernel     skip the htb (kernel) path and the expiries`;
 
 /** Every how many applied kernel rules the bench app reads the htb class back with \`tc class show\`. */
 const VERIFY_EVERY = 20;
-/** Untimed round trips before the timed ones: back to back (JIT warm-up), then paced. */
-const WARMUP_BACK_TO_BACK = 3000;
+/** Untimed paced round trips after the back-to-back warm-up, at most. */
 const WARMUP_PACED = 200;
 /** Life of the rules whose revert lateness is timed. */
 const EXPIRY_US = 20_000;
 
+/** Untimed round trips before the timed ones: back to back (for the JIT), then paced like the timed ones. */
+interface Warmup {
+  backToBack: number;
+  paced: number;
+}
+
 /** How the numbers are taken, written into the JSON beside them. */
-const MEASUREMENT = [
+const measurementNotes = ({ backToBack, paced }: Warmup): string[] => [
   'tag-to-action: tagAndWait in a separate app process, from before the Tag is written to the reply in hand; a 1 ms timer after each round trip; every round trip counts, also those that did not put the action in place',
-  `warm-up, not timed: ${WARMUP_BACK_TO_BACK} round trips back to back (V8 optimizes the path only after a few thousand calls; a running daemon is past that) then ${WARMUP_PACED} paced`,
+  `warm-up, not timed: ${backToBack} round trips back to back (V8 optimizes the path only after a few thousand calls; a running daemon is past that) then ${paced} paced`,
   'floorUs / socketRoundTripFloorUs: a 64-byte echo by the driver\'s process over a Unix socket, timed before each round trip (interleaved, same pacing)',
   `kernel: each Tag's value sets a new htb rate; after every ${VERIFY_EVERY}th applied rule, outside the timed round trip, the app reads the class back with tc class show and compares the rate (kernel.verified)`,
   `ruleRevertLateUs: rules of ${EXPIRY_US / 1000} ms requested from the controller one at a time; lateness = revert done (after tc answered) - expiresAt`,
-  `since the previous README numbers: the echo floor is interleaved with the round trips instead of measured before them; the warm-up adds ${WARMUP_BACK_TO_BACK} back-to-back round trips (it was 200 paced, during which V8 had not optimized the path: it compiled ~50 functions during the timed run); the bench app tallies each reply at once instead of keeping all of them (an app keeps no replies)`,
+  `since the previous README numbers: the echo floor is interleaved with the round trips instead of measured before them; the warm-up adds ${backToBack} back-to-back round trips (it was 200 paced, during which V8 had not optimized the path: it compiled ~50 functions during the timed run); the bench app tallies each reply at once instead of keeping all of them (an app keeps no replies)`,
 ];
 
 /** One ingest step: all apps together offer `offeredPerSec` (0 = as fast as they can) for `seconds`. */
@@ -117,12 +123,13 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = join(here, '..', '..');
 
 export async function run(argv: string[]): Promise<number> {
-  const values = parseBenchArgs(argv, ['json', 'apps', 'ingest-ms', 'samples', 'expiries'], HELP, ['no-kernel']);
+  const values = parseBenchArgs(argv, ['json', 'apps', 'ingest-ms', 'samples', 'warmup', 'expiries'], HELP, ['no-kernel']);
   if (!values) return 0;
   const apps = integerOption('apps', values.apps, 4, 1);
   const ingestMs = integerOption('ingest-ms', values['ingest-ms'], 1500, 200);
   const samples = integerOption('samples', values.samples, 2000, 10);
   const expiries = integerOption('expiries', values.expiries, 100, 1);
+  const warm: Warmup = { backToBack: integerOption('warmup', values.warmup, 3000, 0), paced: Math.min(WARMUP_PACED, samples) };
   if (apps > 64) throw new UsageError('--apps: an integer in 1-64');
 
   const dir = mkdtempSync(join(tmpdir(), 'st-bench-'));
@@ -137,7 +144,7 @@ export async function run(argv: string[]): Promise<number> {
     const driverIngestPerSec = Math.max(...ingest.steps.map((st) => st.receivedPerSec));
     const calm = ingest.steps.filter((st) => st.offeredPerSec > 0 && st.offeredPerSec <= driverIngestPerSec / 2);
     log(`ingest up to ${driverIngestPerSec} tags/s; tag-to-action latency`);
-    const { verified: _v, revertLate: _r, ...hint } = await measureAction(join(dir, 'hint'), samples, null, 0);
+    const { verified: _v, revertLate: _r, ...hint } = await measureAction(join(dir, 'hint'), samples, warm, null, 0);
     let kernel: RuntimeBench['tagToActionUs']['kernel'] = { skipped: '--no-kernel' };
     let ruleRevertLateUs: RuntimeBench['ruleRevertLateUs'] = { skipped: '--no-kernel' };
     if (values['no-kernel'] !== 'true') {
@@ -145,7 +152,7 @@ export async function run(argv: string[]): Promise<number> {
       if ('reason' in made) kernel = ruleRevertLateUs = { skipped: made.reason };
       else {
         try {
-          const { verified, revertLate, ...measured } = await measureAction(join(dir, 'kernel'), samples, made.space, expiries);
+          const { verified, revertLate, ...measured } = await measureAction(join(dir, 'kernel'), samples, warm, made.space, expiries);
           if (!verified || verified.checked === 0 || verified.matched !== verified.checked) {
             throw new Error(`kernel path: htb class read back with tc does not show the rules' rates: ${JSON.stringify(verified)}`);
           }
@@ -168,7 +175,7 @@ export async function run(argv: string[]): Promise<number> {
       tagToActionUs: { hint, kernel },
       ruleRevertLateUs,
       targets: {},
-      measurement: MEASUREMENT,
+      measurement: measurementNotes(warm),
       environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAvg1: round(loadavg()[0]!, 2), nice: getPriority(), at: new Date().toISOString() },
     };
     const k = 'p99' in kernel ? kernel.p99 : null;
@@ -300,6 +307,7 @@ async function measureIngest(socket: string, apps: number, ms: number): Promise<
 async function measureAction(
   dir: string,
   samples: number,
+  warm: Warmup,
   space: BenchNamespace | null,
   expiries: number,
 ): Promise<ActionLatency & { verified?: LatencyResult['verified']; revertLate?: RuntimeBench['ruleRevertLateUs'] }> {
@@ -337,8 +345,8 @@ async function measureAction(
     await app.ready;
     await until(() => driver.signatures.size === 1, 5000, 'the signature to reach the driver');
     // Warm-up (and the root htb installed once): back to back for the JIT, then paced like the timed round trips.
-    await app.step({ mode: 'latency', count: WARMUP_BACK_TO_BACK, paced: false, echo: echoPath });
-    await app.step({ mode: 'latency', count: WARMUP_PACED, paced: true, echo: echoPath });
+    if (warm.backToBack > 0) await app.step({ mode: 'latency', count: warm.backToBack, paced: false, echo: echoPath });
+    await app.step({ mode: 'latency', count: warm.paced, paced: true, echo: echoPath });
     const before = round(loadavg()[0]!, 2);
     const verify = space ? { netns: space.ns, dev: space.device, classid: '1:1', every: VERIFY_EVERY } : undefined;
     const r = (await app.step({ mode: 'latency', count: samples, paced: true, echo: echoPath, verify })) as LatencyResult;
@@ -347,7 +355,7 @@ async function measureAction(
     const f = [...r.floorUs].sort((a, b) => a - b);
     const floorUs = { p50: percentile(f, 0.5), p99: percentile(f, 0.99), n: f.length };
     const revertLate = space ? await measureRevertLateness(bus, revertedAt, expiries) : undefined;
-    const warmup = WARMUP_BACK_TO_BACK + WARMUP_PACED;
+    const warmup = warm.backToBack + warm.paced;
     return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length, floorUs, inPlace: r.inPlace, warmup, statuses: r.statuses, loadAvg1: { before, after }, verified: r.verified, revertLate };
   } finally {
     await app.close();

@@ -111,6 +111,23 @@ test('a hint reaches the subscriber of its locale and the reply; unlikely values
   await c.close();
 });
 
+test('a Tag that only leads to hints is decided synchronously; one that places a rule returns a promise', async () => {
+  const { bus, c } = hintController();
+  await c.start();
+  const got: Hint[] = [];
+  bus.subscribe<Hint>(SUBJECTS.hint('app1'), (h) => got.push(h));
+  // Event at h1: only the hint policy matches (the dry-run 'watch' wants sw*), so no rule waits for anything.
+  const hintOnly = c.handle({ driver: 'd', tag: tag('MG', 'app1', 5), signatures: [signature({ tag: 'MG', tagLocale: 'app1', eventLocale: 'h1' })] });
+  assert.ok(!(hintOnly instanceof Promise), 'the hint path makes no promise');
+  assert.equal(hintOnly.hints.length, 1);
+  assert.deepEqual(hintOnly.hints[0], got[0], 'published before handle returned');
+  const withRule = c.handle({ driver: 'd', tag: tag('MG', 'app1', 5), signatures: [signature({ tag: 'MG', tagLocale: 'app1' })] });
+  assert.ok(withRule instanceof Promise, 'a rule is placed under its lock');
+  const r = await withRule;
+  assert.deepEqual({ rules: r.rules.map((x) => x.status), hints: r.hints.length }, { rules: ['dry-run'], hints: 1 });
+  await c.close();
+});
+
 test('rules expire on the injected clock; stale tags and malformed requests are refused and counted', async () => {
   let now = 10_000_000_000;
   const { bus, c } = hintController(() => now, 1000);

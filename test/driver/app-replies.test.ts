@@ -1,5 +1,5 @@
 // Driver -> app writes: a hint the controller publishes while deciding on a Tag and the reply to that Tag leave
-// in one write at the end of the event-loop turn, hint first, so the waiting app is woken once and sees both.
+// in one write as soon as the reply exists, hint first, so the waiting app is woken once and sees both.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -148,12 +148,17 @@ test('UDP loopback transport delivers batches, and hints reach the app', async (
       t.flush();
       await until(() => batches.flatMap((b) => b.records).length === 300, 5000, '300 records over UDP');
       const hints: Hint[] = [];
-      t.onHint((h) => hints.push(h));
+      const stop = t.onHint((h) => hints.push(h));
       const hint: Hint = { locale: 'app-u', tag: 'Q', action: 'stagger', params: { slotUs: 800 }, expiresAt: nowMicros() + 1e6 };
       bus.publish(SUBJECTS.hint('app-u'), hint);
       await until(() => hints.length === 1, 3000, 'hint');
       assert.deepEqual(hints[0], hint);
       assert.equal(driver.counters.hintsDelivered, 1);
+      // With no handler left, a hint is still counted (its body is not decoded) and reaches nobody.
+      stop();
+      bus.publish(SUBJECTS.hint('app-u'), hint);
+      await until(() => t.stats.hints === 2, 3000, 'the unread hint counted');
+      assert.deepEqual({ delivered: hints.length, bad: t.stats.badPackets }, { delivered: 1, bad: 0 });
     } finally {
       await t.close();
     }
