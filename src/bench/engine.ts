@@ -1,7 +1,8 @@
 // `smarttags bench engine`: records/s through the engine service's bus handler into its window, alone and
 // with the DuckDB file store (the default `smarttags up` setup), and with the store acknowledging batches
 // only once committed (a durable bus, at most 1000 unacknowledged batches as JetStream's max_ack_pending).
-// Batches of 2000 records arrive one per event-loop turn, as from a bus; the time ends when all is committed.
+// Batches of 2000 records arrive one per event-loop turn, as from a bus (or paced at --rate records/s);
+// the time ends when every record is in the window and committed.
 
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,16 +12,17 @@ import { InProcessBus } from '../bus/in-process.ts';
 import { SUBJECTS, type RecordBatch } from '../bus/messages.ts';
 import { EngineService } from '../engine/service.ts';
 import { DuckdbStore } from '../store/duckdb-store.ts';
-import { integerOption, parseBenchArgs } from './options.ts';
+import { integerOption, parseBenchArgs, positiveOption } from './options.ts';
 
 export const summary = 'engine ingest records/s into the window alone and with the DuckDB file store';
 
 const BATCH = 2000;
 const MAX_UNACKED = 1000;
 
-const HELP = `usage: smarttags bench engine [--records N] [--json FILE]
+const HELP = `usage: smarttags bench engine [--records N] [--rate R] [--json FILE]
 
   --records N   records sent through the engine per mode (default 2000000, at least ${BATCH})
+  --rate R      offer R records/s (batches paced by the clock) instead of a batch per event-loop turn
   --json FILE   write the figures as JSON
 
 Modes: window (no store), duckdb-file (queue committed on a timer, as with the in-process bus),
@@ -31,9 +33,14 @@ export type EngineBenchMode = 'window' | 'duckdb-file' | 'duckdb-file-acked';
 export interface EngineModeResult {
   mode: EngineBenchMode;
   records: number;
+  /** Offered records/s, or null when unpaced (a batch per event-loop turn). */
+  offeredPerSec: number | null;
   /** From the first batch until every record is in the window and, with a store, committed. */
   ms: number;
+  /** Records into the window per second of `ms`. */
   recordsPerSec: number;
+  /** Records committed to DuckDB per second of `ms` (null without a store). */
+  persistedPerSec: number | null;
   /** Until the last batch was handed to the engine. */
   ingestMs: number;
   accepted: number;
@@ -50,8 +57,9 @@ export interface EngineBenchResult {
   records: number;
   batchRecords: number;
   loadAverage: number[];
+  offeredPerSec: number | null;
   modes: EngineModeResult[];
-  /** duckdb-file records/s over window records/s, and the same for duckdb-file-acked. */
+  /** duckdb-file persisted records/s over window records/s, and the same for duckdb-file-acked. */
   ratioFile: number;
   ratioAcked: number;
 }
@@ -72,7 +80,15 @@ function makeBatches(n: number): RecordBatch[] {
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
-async function runMode(mode: EngineBenchMode, input: RecordBatch[], records: number, dir: string): Promise<EngineModeResult> {
+/** Waits for the next turn of the event loop, and with a rate also until batch `next` is due. */
+async function paced(start: number, next: number, rate: number | null): Promise<void> {
+  await turn();
+  if (rate === null) return;
+  const due = start + ((next * BATCH) / rate) * 1000;
+  while (performance.now() < due) await (due - performance.now() > 2 ? new Promise((r) => setTimeout(r, 1)) : turn());
+}
+
+async function runMode(mode: EngineBenchMode, input: RecordBatch[], records: number, dir: string, rate: number | null): Promise<EngineModeResult> {
   const bus = new InProcessBus();
   const store = mode === 'window' ? undefined : await DuckdbStore.open(join(dir, `${mode}.duckdb`));
   const engine = new EngineService(bus, {
@@ -103,13 +119,13 @@ async function runMode(mode: EngineBenchMode, input: RecordBatch[], records: num
           () => (unacked--, again.push(b)),
         );
       }
-      await turn();
+      await (rate !== null && b === input[next - 1] ? paced(start, next, rate) : turn());
       tick();
     }
   } else {
-    for (const b of input) {
-      bus.publish(SUBJECTS.records, b);
-      await turn();
+    for (let i = 0; i < input.length; i++) {
+      bus.publish(SUBJECTS.records, input[i]!);
+      await paced(start, i + 1, rate);
       tick();
     }
   }
@@ -119,26 +135,28 @@ async function runMode(mode: EngineBenchMode, input: RecordBatch[], records: num
   await store?.close();
   const s = engine.stats;
   return {
-    mode, records, ms: Math.round(ms), recordsPerSec: Math.round((records / ms) * 1000), ingestMs: Math.round(ingestMs), accepted: s.tags + s.events,
+    mode, records, offeredPerSec: rate, ms: Math.round(ms), recordsPerSec: Math.round((records / ms) * 1000), persistedPerSec: store ? Math.round((s.persisted / ms) * 1000) : null, ingestMs: Math.round(ingestMs), accepted: s.tags + s.events,
     persisted: s.persisted, persistDropped: s.persistDropped, persistDeferredBatches: s.persistDeferredBatches, commits: s.persistCommits, peakQueued, maxTurnMs: Math.round(maxTurnMs * 10) / 10,
   };
 }
 
-export async function runEngineBench(records: number, log: (line: string) => void = () => undefined): Promise<EngineBenchResult> {
+export async function runEngineBench(records: number, rate: number | null, log: (line: string) => void = () => undefined): Promise<EngineBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'smarttags-bench-engine-'));
   try {
     const input = makeBatches(records);
     const modes: EngineModeResult[] = [];
     for (const mode of ['window', 'duckdb-file', 'duckdb-file-acked'] as const) {
-      const r = await runMode(mode, input, records, dir);
-      log(`${mode.padEnd(18)} ${r.recordsPerSec.toLocaleString('en-US').padStart(10)} records/s  (${r.ms} ms; persisted ${r.persisted}, not persisted ${r.persistDropped}, deferred batches ${r.persistDeferredBatches}, commits ${r.commits}, peak queue ${r.peakQueued}, longest turn ${r.maxTurnMs} ms)`);
+      const r = await runMode(mode, input, records, dir, rate);
+      const persisted = r.persistedPerSec === null ? '' : `, ${r.persistedPerSec.toLocaleString('en-US')} persisted/s`;
+      log(`${mode.padEnd(18)} ${r.recordsPerSec.toLocaleString('en-US').padStart(10)} records/s into the window${persisted}  (${r.ms} ms; persisted ${r.persisted}, not persisted ${r.persistDropped}, deferred batches ${r.persistDeferredBatches}, commits ${r.commits}, peak queue ${r.peakQueued}, longest turn ${r.maxTurnMs} ms)`);
       modes.push(r);
     }
-    const rate = (m: EngineBenchMode) => modes.find((r) => r.mode === m)!.recordsPerSec;
+    const of = (m: EngineBenchMode) => modes.find((r) => r.mode === m)!;
+    const ratio = (m: EngineBenchMode) => Math.round(((of(m).persistedPerSec ?? 0) / of('window').recordsPerSec) * 1000) / 1000;
     return {
-      records, batchRecords: BATCH, loadAverage: loadavg().map((l) => Math.round(l * 100) / 100), modes,
-      ratioFile: Math.round((rate('duckdb-file') / rate('window')) * 1000) / 1000,
-      ratioAcked: Math.round((rate('duckdb-file-acked') / rate('window')) * 1000) / 1000,
+      records, batchRecords: BATCH, loadAverage: loadavg().map((l) => Math.round(l * 100) / 100), offeredPerSec: rate, modes,
+      ratioFile: ratio('duckdb-file'),
+      ratioAcked: ratio('duckdb-file-acked'),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -146,13 +164,14 @@ export async function runEngineBench(records: number, log: (line: string) => voi
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const v = parseBenchArgs(argv, ['records', 'json'], HELP);
+  const v = parseBenchArgs(argv, ['records', 'rate', 'json'], HELP);
   if (!v) return 0;
   const records = integerOption('records', v.records, 2_000_000, BATCH);
+  const rate = v.rate === undefined ? null : positiveOption('rate', v.rate, 1);
   const log = (line: string) => process.stdout.write(line + '\n');
-  log(`engine ingest, ${records.toLocaleString('en-US')} records in batches of ${BATCH}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const result = await runEngineBench(records, log);
-  log(`with the DuckDB file store: ${result.ratioFile}x the window-only rate; acknowledged after commit: ${result.ratioAcked}x; load average ${result.loadAverage.join(' ')}`);
+  log(`engine ingest, ${records.toLocaleString('en-US')} records in batches of ${BATCH}${rate === null ? '' : ` offered at ${rate.toLocaleString('en-US')}/s`}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const result = await runEngineBench(records, rate, log);
+  log(`persisted to the DuckDB file: ${result.ratioFile}x the window-only rate; acknowledged after commit: ${result.ratioAcked}x; load average ${result.loadAverage.join(' ')}`);
   if (v.json) writeFileSync(v.json, JSON.stringify(result, null, 2) + '\n');
   return 0;
 }

@@ -4,7 +4,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { Kind } from '../protocol/record.ts';
 import type { SignaturesDoc } from '../engine/signature.ts';
 import type { DriverSeqState } from '../engine/service-seq.ts';
@@ -34,6 +34,7 @@ export class DuckdbFile {
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
     private appender: DuckDBAppender,
+    private readonly upsertSeq: DuckDBPreparedStatement,
     /** The series stored when opened. */
     readonly series: SeriesRow[],
   ) {}
@@ -47,7 +48,8 @@ export class DuckdbFile {
       const rows = (await conn.runAndReadAll('SELECT id, kind, name, locale FROM series ORDER BY id')).getRowObjectsJS();
       const series = rows.map((r) => ({ id: Number(r.id), kind: r.kind as Kind, name: String(r.name), locale: String(r.locale) }));
       if (series.some((s, i) => s.id !== i)) throw new Error('table series: ids are not 0..n-1');
-      return new DuckdbFile(instance, conn, await conn.createAppender('record_rows'), series);
+      const upsertSeq = await conn.prepare('INSERT OR REPLACE INTO driver_seq VALUES ($1, $2, $3)');
+      return new DuckdbFile(instance, conn, await conn.createAppender('record_rows'), upsertSeq, series);
     } catch (err) {
       instance.closeSync();
       throw err;
@@ -110,10 +112,9 @@ export class DuckdbFile {
   }
 
   private async upsertSeqs(seqs: readonly [string, DriverSeqState][]): Promise<void> {
-    const prepared = await this.conn.prepare('INSERT OR REPLACE INTO driver_seq VALUES ($1, $2, $3)');
     for (const [driver, st] of seqs) {
-      prepared.bind([driver, BigInt(st.last), JSON.stringify(st.gaps)]);
-      await prepared.run();
+      this.upsertSeq.bind([driver, BigInt(st.last), JSON.stringify(st.gaps)]);
+      await this.upsertSeq.run();
     }
   }
 
@@ -155,6 +156,7 @@ export class DuckdbFile {
   }
 
   close(): void {
+    this.upsertSeq.destroySync();
     this.appender.closeSync();
     this.conn.closeSync();
     this.instance.closeSync();
