@@ -32,7 +32,7 @@ export interface TaggerOptions {
   capacity?: number;
   /** Flush as soon as this many records wait (default 512). */
   batchSize?: number;
-  /** Flush at least this often while records wait (default 5 ms). */
+  /** A record waits at most this long before it is flushed (default 5 ms); an idle tagger sets no timer. */
   flushIntervalMs?: number;
   /** Bytes queued in the socket beyond which the driver counts as slow and batches are dropped (default 1 MiB). */
   maxPendingBytes?: number;
@@ -153,7 +153,9 @@ class RingTagger implements Tagger {
   /** The driver's act-above value per tag name for this connection (null = always ask); cleared on reconnection. */
   private actAbove = new Map<string, number | null>();
   private readonly transport: Transport;
+  /** The flush timer: armed (refreshed) by the first record into an empty ring, so an idle app is never woken. */
   private readonly timer: NodeJS.Timeout;
+  private flushArmed = false;
   private closed = false;
 
   constructor(opts: TaggerOptions) {
@@ -184,8 +186,9 @@ class RingTagger implements Tagger {
         this.announce();
       },
     });
-    this.timer = setInterval(() => this.flush(), Math.max(1, opts.flushIntervalMs ?? 5));
+    this.timer = setTimeout(this.flushTick, Math.max(1, opts.flushIntervalMs ?? 5));
     this.timer.unref();
+    this.flushArmed = true;
   }
 
   get connected(): boolean {
@@ -220,7 +223,21 @@ class RingTagger implements Tagger {
     this.head++;
     this.stats.tagged++;
     if (this.head - this.tail >= this.batchSize) this.flush();
+    else if (!this.flushArmed) {
+      this.flushArmed = true;
+      this.timer.refresh();
+    }
   }
+
+  /** The flush timer's turn: sends what waits; re-arms while records stay (no driver, or a slow one). */
+  private readonly flushTick = (): void => {
+    this.flushArmed = false;
+    this.flush();
+    if (this.head > this.tail && !this.closed) {
+      this.flushArmed = true;
+      this.timer.refresh();
+    }
+  };
 
   tagAndWait(name: string, value = 1, opts: { timeoutMs?: number } = {}): Promise<WaitResult> {
     const start = nowMicros();
@@ -302,7 +319,7 @@ class RingTagger implements Tagger {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     await this.transport.close();
   }
 

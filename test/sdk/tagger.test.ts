@@ -107,6 +107,23 @@ test('batches arrive at a real driver over the Unix socket, with locale, names, 
   });
 });
 
+test('a lone tag leaves by the flush timer, which the next tag re-arms after an idle pause', async () => {
+  await withDriver(async ({ driver, socket }) => {
+    const t = createTagger({ endpoint: socket, locale: 'app-idle', flushIntervalMs: 20 });
+    try {
+      await until(() => t.connected, 3000, 'connect');
+      for (let round = 1; round <= 3; round++) {
+        t.tag('LONE', round); // far below batchSize: only the timer sends it
+        await until(() => driver.counters.tagsReceived === round, 3000, `lone tag ${round}`);
+        assert.equal(t.stats.sent, round);
+        await new Promise((r) => setTimeout(r, 60)); // idle: the timer fired and is not re-armed until the next tag
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 test('tag times: a burst may share a clock reading, every new event-loop turn reads the clock again', async () => {
   await withDriver(async ({ socket, batches }) => {
     const shared = createTagger({ endpoint: socket, locale: 'reuse' });
