@@ -379,11 +379,10 @@ export async function runDmlCase(o: DmlCaseOptions): Promise<DmlReport> {
   const modes: Record<string, DmlModeReport> = {};
   for (const [family, list] of Object.entries(sweeps)) modes[family] = [...list].sort((a, b) => a.iterationMs.mean - b.iterationMs.mean)[0]!;
   const { log: _log, ...params } = o;
-  const plan = planSplit(o.workers, bed.pathCapacitiesBps(), o.gradBytes);
   const caps = bed.pathCapacitiesBps();
   const bound = {
-    splitIterationMs: round(o.computeMs + plan.pushSeconds * 1000),
+    splitIterationMs: round(o.computeMs + planSplit(o.workers, caps, o.gradBytes).pushSeconds * 1000),
     fluidIterationMs: round(o.computeMs + ((o.workers * o.gradBytes * 8) / (caps[0] + caps[1])) * 1000),
   };
-  return { case: 'dml', modes, sweeps, identification, samples, plan, bound, params, seconds: round((performance.now() - t0) / 1000, 1) };
+  return { case: 'dml', modes, sweeps, identification, samples, plan: bed.smarttagsPlan(), bound, params, seconds: round((performance.now() - t0) / 1000, 1) };
 }
