@@ -64,18 +64,25 @@ export interface EngineBenchResult {
   ratioAcked: number;
 }
 
-function makeBatches(n: number): RecordBatch[] {
-  const t0 = Date.now() * 1000 - n * 10;
-  const out: RecordBatch[] = [];
-  for (let s = 0; s * BATCH < n; s++) {
-    const records = [];
-    for (let i = 0; i < BATCH && s * BATCH + i < n; i++) {
-      const k = s * BATCH + i;
-      records.push({ time: t0 + k * 10, locale: `h${k % 50}`, kind: k % 3 ? ('tag' as const) : ('event' as const), name: k % 3 ? 'MG' : 'drop', value: k % 100 });
-    }
-    out.push({ driver: 'bench', seq: s + 1, records });
+/** The input, batch by batch: made when sent (as a bus decodes each message), so the heap stays small. */
+class Input {
+  readonly batches: number;
+  private readonly t0: number;
+
+  constructor(readonly records: number) {
+    this.batches = Math.ceil(records / BATCH);
+    this.t0 = Date.now() * 1000 - records * 10;
   }
-  return out;
+
+  /** Batch `s` (0-based); every call makes the same records. */
+  batch(s: number): RecordBatch {
+    const records = [];
+    for (let i = 0; i < BATCH && s * BATCH + i < this.records; i++) {
+      const k = s * BATCH + i;
+      records.push({ time: this.t0 + k * 10, locale: `h${k % 50}`, kind: k % 3 ? ('tag' as const) : ('event' as const), name: k % 3 ? 'MG' : 'drop', value: k % 100 });
+    }
+    return { driver: 'bench', seq: s + 1, records };
+  }
 }
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
@@ -88,7 +95,8 @@ async function paced(start: number, next: number, rate: number | null): Promise<
   while (performance.now() < due) await (due - performance.now() > 2 ? new Promise((r) => setTimeout(r, 1)) : turn());
 }
 
-async function runMode(mode: EngineBenchMode, input: RecordBatch[], records: number, dir: string, rate: number | null): Promise<EngineModeResult> {
+async function runMode(mode: EngineBenchMode, input: Input, dir: string, rate: number | null): Promise<EngineModeResult> {
+  const records = input.records;
   const bus = new InProcessBus();
   const store = mode === 'window' ? undefined : await DuckdbStore.open(join(dir, `${mode}.duckdb`));
   const engine = new EngineService(bus, {
@@ -110,8 +118,9 @@ async function runMode(mode: EngineBenchMode, input: RecordBatch[], records: num
     let unacked = 0;
     const again: RecordBatch[] = [];
     let next = 0;
-    while (next < input.length || again.length || unacked) {
-      const b = again.length ? again.shift()! : unacked < MAX_UNACKED && next < input.length ? input[next++]! : null;
+    while (next < input.batches || again.length || unacked) {
+      const fresh = !again.length && unacked < MAX_UNACKED && next < input.batches;
+      const b = again.length ? again.shift()! : fresh ? input.batch(next++) : null;
       if (b) {
         unacked++;
         Promise.resolve(engine.ingest(b)).then(
@@ -119,12 +128,12 @@ async function runMode(mode: EngineBenchMode, input: RecordBatch[], records: num
           () => (unacked--, again.push(b)),
         );
       }
-      await (rate !== null && b === input[next - 1] ? paced(start, next, rate) : turn());
+      await (rate !== null && fresh ? paced(start, next, rate) : turn());
       tick();
     }
   } else {
-    for (let i = 0; i < input.length; i++) {
-      bus.publish(SUBJECTS.records, input[i]!);
+    for (let i = 0; i < input.batches; i++) {
+      bus.publish(SUBJECTS.records, input.batch(i));
       await paced(start, i + 1, rate);
       tick();
     }
@@ -143,10 +152,10 @@ async function runMode(mode: EngineBenchMode, input: RecordBatch[], records: num
 export async function runEngineBench(records: number, rate: number | null, log: (line: string) => void = () => undefined): Promise<EngineBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'smarttags-bench-engine-'));
   try {
-    const input = makeBatches(records);
+    const input = new Input(records);
     const modes: EngineModeResult[] = [];
     for (const mode of ['window', 'duckdb-file', 'duckdb-file-acked'] as const) {
-      const r = await runMode(mode, input, records, dir, rate);
+      const r = await runMode(mode, input, dir, rate);
       const persisted = r.persistedPerSec === null ? '' : `, ${r.persistedPerSec.toLocaleString('en-US')} persisted/s`;
       log(`${mode.padEnd(18)} ${r.recordsPerSec.toLocaleString('en-US').padStart(10)} records/s into the window${persisted}  (${r.ms} ms; persisted ${r.persisted}, not persisted ${r.persistDropped}, deferred batches ${r.persistDeferredBatches}, commits ${r.commits}, peak queue ${r.peakQueued}, longest turn ${r.maxTurnMs} ms)`);
       modes.push(r);
