@@ -134,3 +134,40 @@ test('NATS bus: records survive an engine restart and a server restart, no loss,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('NATS bus: a durable handler\'s promise defers the ack until it resolves; a rejection brings the message again', { skip, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-nats-'));
+  const port = await freePort();
+  const server = await startNats(port, dir);
+  const url = `nats://127.0.0.1:${port}`;
+  const driverBus = await NatsBus.connect({ servers: url });
+  const engine = await NatsBus.connect({ servers: url, consumerName: 'engine', ackWaitMs: 1000 });
+  try {
+    for (let s = 1; s <= 3; s++) driverBus.publish(SUBJECTS.records, batch(s));
+    assert.equal(await driverBus.flushDurable(10_000), true);
+    // Batch 2 is refused the first time (a full store queue) and comes again a second later; 1 and 3 are
+    // not acknowledged while their promise is pending, so the server sends them again after ackWait.
+    const seen: number[] = [];
+    let release!: () => void;
+    const committed = new Promise<void>((r) => (release = r));
+    const count = (seq: number) => seen.filter((s) => s === seq).length;
+    engine.subscribe<RecordBatch>(SUBJECTS.records, (b) => {
+      seen.push(b.seq);
+      if (b.seq === 2 && count(2) === 1) return Promise.reject(new Error('store queue full'));
+      return committed;
+    });
+    await until(() => count(1) >= 2 && count(2) >= 2 && count(3) >= 2, 15_000, 'redeliveries of the unacknowledged batches');
+    assert.equal(engine.counters.redeliveries, 1);
+    release();
+    // Once the promises resolve everything is acknowledged: nothing more comes, even past ackWait.
+    await new Promise((r) => setTimeout(r, 300));
+    const settled = seen.length;
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(seen.length, settled, `came again after the acks: ${seen.join(',')}`);
+  } finally {
+    await engine.close();
+    await driverBus.close();
+    await stopNats(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
