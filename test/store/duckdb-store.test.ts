@@ -86,6 +86,8 @@ test('the reader names the problem for a missing file and a database without rec
   const dir = mkdtempSync(join(tmpdir(), 'st-store-'));
   try {
     await assert.rejects(readDuckdbRecords(join(dir, 'none.duckdb')), /no such DuckDB file/);
+    // The store's worker thread reports a file it cannot open, and ends.
+    await assert.rejects(DuckdbStore.open(join(dir, 'no', 'such', 'x.duckdb')), /cannot open DuckDB store .*x\.duckdb/);
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const other = join(dir, 'other.duckdb');
     const inst = await DuckDBInstance.create(other);
