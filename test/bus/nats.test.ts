@@ -160,7 +160,7 @@ test('NATS bus: a durable handler\'s promise defers the ack until it resolves; a
     assert.equal(engine.counters.redeliveries, 1);
     release();
     // Once the promises resolve everything is acknowledged: nothing more comes, even past ackWait.
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 1000));
     const settled = seen.length;
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(seen.length, settled, `came again after the acks: ${seen.join(',')}`);
