@@ -385,10 +385,10 @@ export class Controller {
     }, Math.min(delayMs, 2 ** 31 - 1));
   }
 
-  /** Serialises work on one key (a device class, a table, ...), in arrival order. */
+  /** Serialises work on one key (a device class, a table, ...), in arrival order; with none pending it starts at once. */
   private locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
+    const prev = this.locks.get(key);
+    const next = prev ? prev.then(fn, fn) : fn();
     const tail = next.catch(() => undefined);
     this.locks.set(key, tail);
     void tail.then(() => {

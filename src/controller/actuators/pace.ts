@@ -36,6 +36,8 @@ export class PaceActuator implements Actuator<PaceParams> {
   readonly kernel = true;
   readonly lasting = true;
   private readonly devices = new Map<string, Promise<DeviceState>>();
+  /** The devices whose preparation is done, for a rate change without waiting on their promise. */
+  private readonly ready = new Map<string, DeviceState>();
 
   /** @param linkBps rate of the default class an installed root htb starts with (the device's line rate). */
   constructor(private readonly linkBps = 10e9) {}
@@ -57,10 +59,16 @@ export class PaceActuator implements Actuator<PaceParams> {
     try {
       await this.applyOn(rule, ctx);
     } catch (err) {
-      // The device may have changed under us (qdisc removed, device recreated): look again next time.
-      this.devices.delete(`${rule.params.netns ?? ''}/${rule.params.dev}`);
+      this.forget(rule.params);
       throw err;
     }
+  }
+
+  /** The device may have changed under us (qdisc removed, device recreated): look again next time. */
+  private forget(p: PaceParams): void {
+    const k = `${p.netns ?? ''}/${p.dev}`;
+    this.devices.delete(k);
+    this.ready.delete(k);
   }
 
   private async applyOn(rule: Rule<PaceParams>, ctx: ApplyContext): Promise<void> {
@@ -75,7 +83,7 @@ export class PaceActuator implements Actuator<PaceParams> {
   }
 
   async update(rule: Rule<PaceParams>, params: PaceParams, ctx: ApplyContext): Promise<void> {
-    const dev = await this.device(params, ctx);
+    const dev = this.ready.get(`${params.netns ?? ''}/${params.dev}`) ?? (await this.device(params, ctx));
     await ctx.runner.change(this.paced(params, params.classid ?? dev.defaultClass, dev));
     rule.params = params;
   }
@@ -87,6 +95,7 @@ export class PaceActuator implements Actuator<PaceParams> {
 
   async close(): Promise<void> {
     this.devices.clear();
+    this.ready.clear();
   }
 
   private change(p: PaceParams, cls: string, rate: string, ceil: string): Command {
@@ -109,7 +118,12 @@ export class PaceActuator implements Actuator<PaceParams> {
     if (!d) {
       d = this.prepareDevice(p, ctx);
       this.devices.set(k, d);
-      d.catch(() => this.devices.delete(k));
+      d.then(
+        (state) => {
+          if (this.devices.get(k) === d) this.ready.set(k, state);
+        },
+        () => this.devices.delete(k),
+      );
     }
     return d;
   }
