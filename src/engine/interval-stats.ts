@@ -5,6 +5,7 @@
 import type { Series } from '../protocol/series-store.ts';
 import { anchorIndices, type TimeRange } from './time-range.ts';
 import type { Candidate } from './candidates.ts';
+import type { ShiftedAnchor } from './baseline-shift.ts';
 import type { LagBinner } from './screen-stats.ts';
 import { advance, lowerBound, TimeIndex } from './sorted-search.ts';
 
@@ -22,7 +23,7 @@ export function intervalStats(
   series: readonly Series[],
   candidates: readonly Candidate[],
   binner: LagBinner,
-  shift: (i: number, set: number) => number,
+  shifted: ShiftedAnchor,
   K: number,
   range: TimeRange,
   /** How events per bin are counted: walking the events within the horizon, galloping across bin edges, or by density. */
@@ -52,7 +53,7 @@ export function intervalStats(
         let p = s === 0 ? lowerBound(ev, tag[i0]!) : 0;
         for (let i = i0; i < i1; i++) {
           // Events within the horizon after the anchor, counted per lag bin.
-          const a = s === 0 ? tag[i]! : tag[i]! + shift(i, s);
+          const a = s === 0 ? tag[i]! : shifted(tag[i]!, i, s);
           p = s === 0 ? advance(ev, p, a) : index.lowerBound(a);
           let mask = 0;
           if (dense) {

@@ -3,15 +3,17 @@
 // candidates, EM attribution among co-travelling tags, then extent and lead time per signature.
 
 import type { Series } from '../protocol/series-store.ts';
-import { ALL_TIME, type TimeRange } from './time-range.ts';
+import { ALL_TIME, recordedSpan, type TimeRange } from './time-range.ts';
+import { baselineShifts, shiftedAnchor, type BaselineShifts, type ShiftedAnchor } from './baseline-shift.ts';
 import { attributeEventSeries, kernelFromExcess, type AttributionInput } from './attribution.ts';
 import { enumerateCandidates, screenGroups, type Candidate, type LocaleRelations, type ScreenGroup } from './candidates.ts';
 import { computeExtent, correctedProbability, type ValueBinStats } from './extent.ts';
 import { intervalStats, intervalWidth } from './interval-stats.ts';
 import { fineEdges, makeLagBins } from './lag-bins.ts';
 import { excessHistogram, leadTimeQuantiles } from './lead-time.ts';
-import { resolveParams, anchorShift, type LearnParams } from './params.ts';
+import { resolveParams, type LearnParams } from './params.ts';
 import { addFirstLags, firstLagScore, LagBinner } from './screen-stats.ts';
+import { lowerBound } from './sorted-search.ts';
 import { SIGNATURES_VERSION, type Signature, type SignaturesDoc } from './signature.ts';
 import { benjaminiHochberg } from './significance.ts';
 import { influenceBins, scanWindow, type ScanResult } from './window-scan.ts';
@@ -57,8 +59,10 @@ export interface PassContext {
   candidates: Candidate[];
   edges: Float64Array;
   binner: LagBinner;
-  /** Shift of anchor i of baseline set s (1..shifts). */
-  shift: (i: number, s: number) => number;
+  /** The baseline's shift rule, fitted to the recorded span of all series (the same for every slice). */
+  baseline: BaselineShifts;
+  /** Anchor of tag i (at time t) in baseline set s (1..shifts): shifted and wrapped around the recorded span. */
+  shifted: ShiftedAnchor;
 }
 
 export function makeContext(series: readonly Series[], topology: LocaleRelations | null, params: LearnParams): PassContext {
@@ -68,13 +72,15 @@ export function makeContext(series: readonly Series[], topology: LocaleRelations
     byId[s.id] = s;
   }
   const { edges } = makeLagBins(params.minLag, params.horizon, params.binsPerOctave);
+  const baseline = baselineShifts(params, recordedSpan(series));
   return {
     series: byId,
     params,
     candidates: enumerateCandidates(series, topology, { allPairs: params.allPairs, pool: params.pool }),
     edges,
     binner: new LagBinner(edges),
-    shift: (i, s) => anchorShift(params, i, s),
+    baseline,
+    shifted: (t, i, s) => shiftedAnchor(baseline, t, i, s),
   };
 }
 
@@ -151,12 +157,12 @@ export function mergedEventSeries(ctx: PassContext, groups: readonly ScreenGroup
 
 /** Pass 2 statistics of the given candidates for anchors in `range`. */
 export function intervalPass(ctx: PassContext, survivors: readonly Candidate[], range: TimeRange): Float64Array {
-  return intervalStats(ctx.series, survivors, ctx.binner, ctx.shift, ctx.params.shifts, range);
+  return intervalStats(ctx.series, survivors, ctx.binner, ctx.shifted, ctx.params.shifts, range);
 }
 
 /** Pass 3 statistics for fixed windows, anchors in `range`. */
 export function windowPass(ctx: PassContext, plans: readonly WindowPlan[], range: TimeRange): Float64Array[] {
-  return windowStats(ctx.series, plans, ctx.shift, ctx.params.shifts, range);
+  return windowStats(ctx.series, plans, ctx.shifted, ctx.params.shifts, range);
 }
 
 /** Adds b into a (the merge of two slices' statistics). */
@@ -168,25 +174,16 @@ export function mergeInto(a: Float64Array, b: Float64Array): Float64Array {
 
 /** Time from the first to the last record of all series, µs (0 when empty). */
 export function timeSpan(series: readonly Series[]): number {
-  const [lo, hi] = timeBounds(series);
-  return hi > lo ? hi - lo : 0;
-}
-
-function timeBounds(series: readonly Series[]): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const s of series) {
-    if (s.times.length === 0) continue;
-    lo = Math.min(lo, s.times[0]!);
-    hi = Math.max(hi, s.times[s.times.length - 1]!);
-  }
-  return [lo, hi];
+  const span = recordedSpan(series);
+  return span ? span.to - 1 - span.from : 0;
 }
 
 /** `n` consecutive ranges covering all time, split evenly between the first and last record times. */
 export function sliceRanges(series: readonly Series[], n: number): TimeRange[] {
-  if (n <= 1) return [ALL_TIME];
-  const [lo, hi] = timeBounds(series);
+  const span = recordedSpan(series);
+  if (n <= 1 || !span) return [ALL_TIME];
+  const lo = span.from;
+  const hi = span.to - 1;
   if (!(hi > lo)) return [ALL_TIME];
   const cuts = Array.from({ length: n - 1 }, (_, k) => lo + ((hi - lo) * (k + 1)) / n);
   return [-Infinity, ...cuts].map((from, k) => ({ from, to: k < cuts.length ? cuts[k]! : Infinity }));
@@ -279,9 +276,10 @@ export function* learnPipeline(
     const start = ctx.edges[scan!.i]!;
     const end = ctx.edges[scan!.j + 1]!;
     const reach = influenceBins(interval, slot * iw, B, K, scan!, p.influenceAlpha);
-    const cuts = [ctx.edges[reach.i]!, start, end, ctx.edges[reach.j + 1]!];
+    // The fine histograms reach one lag bin past the influence range: the kernel's support may end inside it.
+    const cuts = [ctx.edges[reach.i]!, start, end, ctx.edges[reach.j + 1]!, ctx.edges[Math.min(B, reach.j + 2)]!];
     const values = concatValues(c.members.map((m) => ctx.series[m.tag]!.values));
-    return { candidate: c, start, end, fine: joinedFineEdges(cuts, Math.max(1, p.minLag / 4)), valueEdges: quantileEdges(values, p.extentBins) };
+    return { candidate: c, start, end, reach: ctx.edges[reach.j + 1]!, fine: joinedFineEdges(cuts, Math.max(1, p.minLag / 4)), valueEdges: quantileEdges(values, p.extentBins) };
   });
   const windows = plans.length ? sumOver(ranges, (r) => windowPass(ctx, plans, r), progress, 'window') : [];
   const t3 = performance.now();
@@ -407,10 +405,16 @@ interface PlanSummary {
   hits: number;
   hitRate: number;
   baselineRate: number;
-  /** Event pairs in the influence range after tags minus the shifted-set mean: the excess to attribute. */
+  /** Event pairs in the kernel's support after tags minus the shifted-set mean: the excess to attribute. */
   excessPairs: number;
-  /** Excess of every lag in the influence range per fine bin: the shape of the attribution kernel. */
+  /** Excess of every lag in the kernel's support per fine bin: the shape of the attribution kernel. */
   pairExcess: Float64Array;
+  /**
+   * Fine edges of the kernel's support: the influence range, continued into the next lag bin for as long as
+   * the tag still adds events, so that a burst's tail past a coarse bin edge is not left to a co-travelling
+   * tag whose range happens to reach further.
+   */
+  support: Float64Array;
   leadTime: Signature['leadTime'];
   valueBins: ValueBinStats[];
 }
@@ -423,7 +427,12 @@ function summarise(plan: WindowPlan, v: Float64Array, K: number): PlanSummary {
   for (let s = 1; s <= K; s++) shifted += v[L.hits + s]!;
   const baselineRate = Math.max(shifted / K, 0.5 / K) / Math.max(1, anchors);
   const excess = excessHistogram(v.subarray(L.fineTag, L.fineTag + L.F), v.subarray(L.fineBase, L.fineBase + L.F), K);
-  const pairExcess = excessHistogram(v.subarray(L.pairTag, L.pairTag + L.F), v.subarray(L.pairBase, L.pairBase + L.F), K);
+  // The kernel's support: the influence range, then on through the next lag bin's fine bins while the tag adds events.
+  let F = plan.reach === undefined ? L.F : lowerBound(plan.fine, plan.reach);
+  while (F < L.F && v[L.pairTag + F]! - v[L.pairBase + F]! / K > 0) F++;
+  const pairExcess = excessHistogram(v.subarray(L.pairTag, L.pairTag + F), v.subarray(L.pairBase, L.pairBase + F), K);
+  let excessPairs = 0;
+  for (let k = 0; k < F; k++) excessPairs += v[L.pairTag + k]! - v[L.pairBase + k]! / K;
   const valueBins: ValueBinStats[] = [];
   for (let b = 0; b < L.V; b++) {
     const at = L.value + 4 * b;
@@ -441,8 +450,9 @@ function summarise(plan: WindowPlan, v: Float64Array, K: number): PlanSummary {
     hits,
     hitRate: anchors > 0 ? hits / anchors : 0,
     baselineRate,
-    excessPairs: v[L.pairs]! - v[L.pairs + 1]! / K,
+    excessPairs,
     pairExcess,
+    support: plan.fine.subarray(0, F + 1),
     leadTime: leadTimeQuantiles(plan.fine, excess),
     valueBins,
   };
@@ -482,10 +492,11 @@ function attribute(
   const groups = new Map<number, { plan: number; input: AttributionInput }[]>();
   plans.forEach((plan, k) => {
     if (!include(plan.candidate)) return;
-    const density = kernelFromExcess(plan.fine, sums[k]!.pairExcess);
+    const support = sums[k]!.support;
+    const density = kernelFromExcess(support, sums[k]!.pairExcess);
     for (const m of plan.candidate.members) {
       if (only && !only.has(m.event)) continue;
-      const entry = { plan: k, input: { tag: m.tag, event: m.event, start: plan.fine[0]!, end: plan.fine[plan.fine.length - 1]!, edges: plan.fine, density } };
+      const entry = { plan: k, input: { tag: m.tag, event: m.event, start: support[0]!, end: support[support.length - 1]!, edges: support, density } };
       const g = groups.get(m.event);
       if (g) g.push(entry);
       else groups.set(m.event, [entry]);

@@ -8,9 +8,12 @@ export interface LearnParams {
   minLag: number;
   /** Log-spaced lag bins per doubling of lag. */
   binsPerOctave: number;
-  /** Shortest anchor shift of the local baseline (beyond every window, so no caused event is seen). */
+  /**
+   * Shortest anchor shift of the local baseline (beyond every window, so no caused event is seen). Shifted
+   * anchors wrap around the recorded span; on a span shorter than 2 x shiftMin it is half the span.
+   */
   shiftMin: number;
-  /** Longest anchor shift (short against load cycles, long against tag periods). */
+  /** Longest anchor shift (short against load cycles, long against tag periods); at most the span minus the shortest shift. */
   shiftMax: number;
   /** Number of shifted anchor sets forming the local baseline (even: half before, half after the tag). */
   shifts: number;
@@ -87,19 +90,4 @@ export function resolveParams(p: Partial<LearnParams> = {}): LearnParams {
   if (!(r.influenceAlpha > 0 && r.influenceAlpha < 1)) throw new Error(`params.influenceAlpha: must be in (0, 1), got ${r.influenceAlpha}`);
   if (!(r.screenZ >= 0)) throw new Error(`params.screenZ: must be >= 0, got ${r.screenZ}`);
   return r;
-}
-
-/**
- * Shift of anchor `i` (global index in its tag series) in baseline set s = 1..shifts: a pseudo-random
- * length in [shiftMin, shiftMax], before the tag for odd sets and after it for even ones. Random per anchor
- * so that periodic tags do not alias; a pure function of (i, s) so that slices agree exactly.
- */
-export function anchorShift(p: LearnParams, i: number, s: number): number {
-  let h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(s + 0x27d4eb2f, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
-  h ^= h >>> 15;
-  const u = (h >>> 0) / 4294967296;
-  const d = Math.round(p.shiftMin + (p.shiftMax - p.shiftMin) * u);
-  return s % 2 === 1 ? -d : d;
 }

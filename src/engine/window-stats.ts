@@ -1,11 +1,12 @@
 // Pass 3 (significant candidates, window fixed): hits of the window after tags and after each shifted
 // anchor set, a fine histogram of the first in-window lag (lead time), event pairs and a fine histogram of
-// every lag inside the tag's influence range (the window or wider: the attribution kernel), and per
-// tag-value bin hits and event sizes (extent). Sums: slices merge by addition.
+// every lag inside the tag's influence range and one lag bin past it (the attribution kernel's support
+// lies inside), and per tag-value bin hits and event sizes (extent). Sums: slices merge by addition.
 
 import type { Series } from '../protocol/series-store.ts';
 import { anchorIndices, type TimeRange } from './time-range.ts';
 import type { Candidate } from './candidates.ts';
+import type { ShiftedAnchor } from './baseline-shift.ts';
 import { binOf } from './lag-bins.ts';
 import { advance, lowerBound, TimeIndex } from './sorted-search.ts';
 
@@ -15,7 +16,9 @@ export interface WindowPlan {
   /** The window [start, end). */
   start: number;
   end: number;
-  /** Fine lag edges covering the tag's influence range (the window or wider): the attribution kernel's support. */
+  /** End of the tag's influence range found on the lag bins (the window's end or later); default: the fine edges' end. */
+  reach?: number;
+  /** Fine lag edges covering the influence range and one lag bin past it: the attribution kernel's support lies inside. */
   fine: Float64Array;
   /** Tag-value bin lower edges (ascending); a value belongs to the last edge <= it (first bin takes less). */
   valueEdges: Float64Array;
@@ -53,7 +56,7 @@ export function quantileEdges(values: Float64Array, bins: number): Float64Array 
   return Float64Array.from(edges);
 }
 
-export function windowStats(series: readonly Series[], plans: readonly WindowPlan[], shift: (i: number, set: number) => number, K: number, range: TimeRange): Float64Array[] {
+export function windowStats(series: readonly Series[], plans: readonly WindowPlan[], shifted: ShiftedAnchor, K: number, range: TimeRange): Float64Array[] {
   return plans.map((plan) => {
     const L = windowLayout(plan, K);
     const out = new Float64Array(L.width);
@@ -76,7 +79,7 @@ export function windowStats(series: readonly Series[], plans: readonly WindowPla
             kp = advance(ev.times, kp, a + from);
             kq = advance(ev.times, Math.max(kp, kq), a + to);
           } else {
-            a += shift(i, s);
+            a = shifted(a, i, s);
             kp = index.lowerBound(a + from);
             kq = advance(ev.times, kp, a + to);
           }

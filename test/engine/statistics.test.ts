@@ -6,7 +6,8 @@ import { LagBinner, addFirstLags, firstLagScore } from '../../src/engine/screen-
 import { advance, lowerBound, TimeIndex } from '../../src/engine/sorted-search.ts';
 import { computeExtent, fitLogistic, theilSen } from '../../src/engine/extent.ts';
 import { leadTimeQuantiles } from '../../src/engine/lead-time.ts';
-import { resolveParams, anchorShift } from '../../src/engine/params.ts';
+import { resolveParams } from '../../src/engine/params.ts';
+import { anchorShift, baselineShifts } from '../../src/engine/baseline-shift.ts';
 import { ALL_TIME } from '../../src/engine/time-range.ts';
 import { rng } from './scenario-fixture.ts';
 
@@ -113,10 +114,13 @@ test('params: defaults, validation names the field, shifts are deterministic and
   assert.throws(() => resolveParams({ shiftMin: 10 }), /params\.shiftMin/);
   assert.throws(() => resolveParams({ window: 5 } as never), /params\.window: unknown parameter/);
   assert.throws(() => resolveParams({ pool: 'yes' } as never), /params\.pool: must be true or false/);
+  // On a recording longer than shiftMin + shiftMax the configured range applies as it is.
+  const b = baselineShifts(p, { from: 0, to: 600e6 });
+  assert.deepEqual([b.min, b.max], [p.shiftMin, p.shiftMax]);
   for (let i = 0; i < 1000; i++) {
     for (let s = 1; s <= p.shifts; s++) {
-      const d = anchorShift(p, i, s);
-      assert.equal(d, anchorShift(p, i, s));
+      const d = anchorShift(b, i, s);
+      assert.equal(d, anchorShift(b, i, s));
       assert.ok(Math.abs(d) >= p.shiftMin && Math.abs(d) <= p.shiftMax);
       assert.equal(Math.sign(d), s % 2 === 1 ? -1 : 1);
     }
