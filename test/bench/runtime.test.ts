@@ -3,26 +3,26 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, type RuntimeBench } from '../../src/bench/runtime.ts';
+import { fileURLToPath } from 'node:url';
+import type { RuntimeBench } from '../../src/bench/runtime.ts';
+
+const cli = fileURLToPath(new URL('../../bin/smarttags.mjs', import.meta.url));
 
 test('bench runtime writes tag cost, ingest, both tag-to-action paths with their floors, and revert lateness', { timeout: 120_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'smarttags-bench-runtime-test-'));
   const out = join(dir, 'rt.json');
-  const write = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write; // the bench prints its JSON too
-  let code: number;
   try {
-    code = await run(['--apps', '1', '--ingest-ms', '200', '--samples', '60', '--warmup', '100', '--expiries', '3', '--json', out]);
-  } finally {
-    process.stdout.write = write;
-  }
-  try {
-    assert.equal(code, 0);
+    const args = ['bench', 'runtime', '--apps', '1', '--ingest-ms', '200', '--samples', '60', '--warmup', '100', '--expiries', '3', '--json', out];
+    const printed = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [cli, ...args], { timeout: 90_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+    );
     const r = JSON.parse(readFileSync(out, 'utf8')) as RuntimeBench;
+    assert.deepEqual(JSON.parse(printed), r, 'the JSON printed is the one written');
     assert.ok(r.sdkTagNs > 0 && r.otelSpanNs > r.sdkTagNs);
     assert.equal(r.driverIngest.steps.every((s) => s.unaccounted === 0), true, 'every tag received or counted as dropped');
     const hint = r.tagToActionUs.hint;
