@@ -48,5 +48,14 @@ export function shiftedAnchor(b: BaselineShifts, t: number, i: number, s: number
   return a;
 }
 
+/**
+ * Baseline sets of a candidate with `tags` anchors: `shifts`, raised (even) until the sets hold about
+ * `baselineAnchors` shifted anchors, at most 4 x shifts. A pure function of global counts: slices agree.
+ */
+export function baselineSets(p: LearnParams, tags: number): number {
+  const want = 2 * Math.ceil(p.baselineAnchors / Math.max(1, tags) / 2);
+  return Math.min(4 * p.shifts, Math.max(p.shifts, want));
+}
+
 /** Shifted anchor time of tag `i` at time t in baseline set s (1..shifts). */
 export type ShiftedAnchor = (t: number, i: number, s: number) => number;

@@ -19,12 +19,20 @@ export function intervalWidth(bins: number, shifts: number): number {
   return 1 + 2 * bins + (1 + shifts) * bins * bins;
 }
 
+/** Start of each candidate's statistics (candidates one after another, K = sets[k]); the last entry is the total. */
+export function intervalOffsets(bins: number, sets: readonly number[]): number[] {
+  const out = [0];
+  for (const K of sets) out.push(out[out.length - 1]! + intervalWidth(bins, K));
+  return out;
+}
+
 export function intervalStats(
   series: readonly Series[],
   candidates: readonly Candidate[],
   binner: LagBinner,
   shifted: ShiftedAnchor,
-  K: number,
+  /** Shifted sets of each candidate. */
+  sets: readonly number[],
   range: TimeRange,
   /** How events per bin are counted: walking the events within the horizon, galloping across bin edges, or by density. */
   counting: 'auto' | 'walk' | 'gallop' = 'auto',
@@ -32,11 +40,12 @@ export function intervalStats(
   const B = binner.bins;
   const horizon = binner.horizon;
   const edges = binner.edges;
-  const width = intervalWidth(B, K);
-  const out = new Float64Array(candidates.length * width);
+  const offsets = intervalOffsets(B, sets);
+  const out = new Float64Array(offsets[candidates.length]!);
   const counts = new Int32Array(B);
   candidates.forEach((c, slot) => {
-    const base = slot * width;
+    const base = offsets[slot]!;
+    const K = sets[slot]!;
     for (const m of c.members) {
       const tag = series[m.tag]!.times;
       const ev = series[m.event]!.times;

@@ -4,11 +4,11 @@
 
 import type { Series } from '../protocol/series-store.ts';
 import { ALL_TIME, recordedSpan, type TimeRange } from './time-range.ts';
-import { baselineShifts, shiftedAnchor, type BaselineShifts, type ShiftedAnchor } from './baseline-shift.ts';
+import { baselineSets, baselineShifts, shiftedAnchor, type BaselineShifts, type ShiftedAnchor } from './baseline-shift.ts';
 import { attributeEventSeries, kernelFromExcess, type AttributionInput } from './attribution.ts';
 import { enumerateCandidates, screenGroups, type Candidate, type LocaleRelations, type ScreenGroup } from './candidates.ts';
 import { computeExtent, correctedProbability, type ValueBinStats } from './extent.ts';
-import { intervalStats, intervalWidth } from './interval-stats.ts';
+import { intervalOffsets, intervalStats } from './interval-stats.ts';
 import { fineEdges, makeLagBins } from './lag-bins.ts';
 import { excessHistogram, leadTimeQuantiles } from './lead-time.ts';
 import { resolveParams, type LearnParams } from './params.ts';
@@ -63,6 +63,8 @@ export interface PassContext {
   baseline: BaselineShifts;
   /** Anchor of tag i (at time t) in baseline set s (1..shifts): shifted and wrapped around the recorded span. */
   shifted: ShiftedAnchor;
+  /** Shifted sets of a candidate's baseline (more for candidates with few tags). */
+  sets: (c: Candidate) => number;
 }
 
 export function makeContext(series: readonly Series[], topology: LocaleRelations | null, params: LearnParams): PassContext {
@@ -81,6 +83,7 @@ export function makeContext(series: readonly Series[], topology: LocaleRelations
     binner: new LagBinner(edges),
     baseline,
     shifted: (t, i, s) => shiftedAnchor(baseline, t, i, s),
+    sets: (c) => baselineSets(params, c.members.reduce((n, m) => n + byId[m.tag]!.times.length, 0)),
   };
 }
 
@@ -157,7 +160,7 @@ export function mergedEventSeries(ctx: PassContext, groups: readonly ScreenGroup
 
 /** Pass 2 statistics of the given candidates for anchors in `range`. */
 export function intervalPass(ctx: PassContext, survivors: readonly Candidate[], range: TimeRange): Float64Array {
-  return intervalStats(ctx.series, survivors, ctx.binner, ctx.shifted, ctx.params.shifts, range);
+  return intervalStats(ctx.series, survivors, ctx.binner, ctx.shifted, survivors.map(ctx.sets), range);
 }
 
 /** Pass 3 statistics for fixed windows, anchors in `range`. */
@@ -236,7 +239,6 @@ export function* learnPipeline(
   // With a progress callback the passes run in at least 20 time slices (they merge exactly) to report often.
   const ranges = sliceRanges(series, progress ? Math.max(p.slices, 20) : p.slices);
   const C = ctx.candidates.length;
-  const K = p.shifts;
   const B = ctx.edges.length - 1;
 
   // Pass 1: screen tag series against groups of event series, then the members of groups that pass.
@@ -261,9 +263,10 @@ export function* learnPipeline(
 
   // Pass 2: full lag-bin statistics and the window scan for the survivors.
   const interval = sumOver(ranges, (r) => intervalPass(ctx, survivors, r), progress, 'scan');
-  const iw = intervalWidth(B, K);
+  const sets = survivors.map(ctx.sets);
+  const offsets = intervalOffsets(B, sets);
   const scans = new Map<number, { slot: number; scan: ScanResult | null }>();
-  survivors.forEach((c, slot) => scans.set(c.index, { slot, scan: scanWindow(interval, slot * iw, B, K, p.minHits) }));
+  survivors.forEach((c, slot) => scans.set(c.index, { slot, scan: scanWindow(interval, offsets[slot]!, B, sets[slot]!, p.minHits) }));
   const pValues = ctx.candidates.map((c) => scans.get(c.index)?.scan?.pValue ?? 1);
   const qValues = benjaminiHochberg(pValues);
   const significant = (c: Candidate) => qValues[c.index]! <= p.fdr;
@@ -275,17 +278,17 @@ export function* learnPipeline(
     const { slot, scan } = scans.get(c.index)!;
     const start = ctx.edges[scan!.i]!;
     const end = ctx.edges[scan!.j + 1]!;
-    const reach = influenceBins(interval, slot * iw, B, K, scan!, p.influenceAlpha);
+    const reach = influenceBins(interval, offsets[slot]!, B, sets[slot]!, scan!, p.influenceAlpha);
     // The fine histograms reach one lag bin past the influence range: the kernel's support may end inside it.
     const cuts = [ctx.edges[reach.i]!, start, end, ctx.edges[reach.j + 1]!, ctx.edges[Math.min(B, reach.j + 2)]!];
     const values = concatValues(c.members.map((m) => ctx.series[m.tag]!.values));
-    return { candidate: c, start, end, reach: ctx.edges[reach.j + 1]!, fine: joinedFineEdges(cuts, Math.max(1, p.minLag / 4)), valueEdges: quantileEdges(values, p.extentBins) };
+    return { candidate: c, start, end, sets: sets[slot]!, reach: ctx.edges[reach.j + 1]!, fine: joinedFineEdges(cuts, Math.max(1, p.minLag / 4)), valueEdges: quantileEdges(values, p.extentBins) };
   });
   const windows = plans.length ? sumOver(ranges, (r) => windowPass(ctx, plans, r), progress, 'window') : [];
   const t3 = performance.now();
 
   // Per-plan summaries, then attribution per event series.
-  const summaries = plans.map((plan, k) => summarise(plan, windows[k]!, K));
+  const summaries = plans.map((plan, k) => summarise(plan, windows[k]!, plan.sets!));
   // Attribution among all significant candidates decides who is explained away; a second fit among the
   // survivors only gives them the credit the explained-away tags had borrowed.
   // Only event series where some tag was explained away are fitted again.
@@ -326,7 +329,7 @@ export function* learnPipeline(
     if (isSignificant) o.stage = kept ? 'signature' : 'explained-away';
     if (!kept && !p.all) return;
     const { slot, scan } = scans.get(c.index)!;
-    const at = slot * iw;
+    const at = offsets[slot]!;
     signatures.push({
       tag: { name: c.tagName, locale: c.tagLocale },
       event: { name: c.eventName, locale: c.eventLocale },
@@ -346,7 +349,7 @@ export function* learnPipeline(
       lags: {
         edges: Array.from(ctx.edges),
         tag: Array.from(interval.subarray(at + 1, at + 1 + B)),
-        random: Array.from(interval.subarray(at + 1 + B, at + 1 + 2 * B), (x) => x / K),
+        random: Array.from(interval.subarray(at + 1 + B, at + 1 + 2 * B), (x) => x / sets[slot]!),
       },
     });
   });

@@ -15,8 +15,14 @@ export interface LearnParams {
   shiftMin: number;
   /** Longest anchor shift (short against load cycles, long against tag periods); at most the span minus the shortest shift. */
   shiftMax: number;
-  /** Number of shifted anchor sets forming the local baseline (even: half before, half after the tag). */
+  /** Number of shifted anchor sets forming the local baseline (even: half before, half after the tag); the fewest. */
   shifts: number;
+  /**
+   * Shifted anchors a candidate's baseline should hold: a candidate with few tags gets more sets than
+   * `shifts` (even, at most 4 x shifts) until they hold about this many, so a short recording's baseline
+   * and its over-dispersion are estimated from enough anchors.
+   */
+  baselineAnchors: number;
   /** Benjamini-Hochberg false discovery rate across all candidates. */
   fdr: number;
   /** Candidates whose screen (forward vs backward first lags) is below this z score skip the scan (p = 1). */
@@ -56,6 +62,7 @@ export const DEFAULT_PARAMS: LearnParams = {
   shiftMin: 1_000_000,
   shiftMax: 15_000_000,
   shifts: 6,
+  baselineAnchors: 1500,
   fdr: 0.05,
   screenZ: 4,
   screenGroup: 32,
@@ -80,7 +87,7 @@ export function resolveParams(p: Partial<LearnParams> = {}): LearnParams {
   for (const k of ['allPairs', 'pool', 'all'] as const) if (typeof r[k] !== 'boolean') throw new Error(`params.${k}: must be true or false, got ${JSON.stringify(r[k])}`);
   const positive = ['horizon', 'minLag', 'binsPerOctave', 'shiftMin', 'shiftMax', 'backgroundBucket', 'screenGroupRate'] as const;
   for (const k of positive) if (!(Number.isFinite(r[k]) && r[k] > 0)) throw new Error(`params.${k}: must be a positive number, got ${r[k]}`);
-  const counts = ['shifts', 'emIterations', 'extentBins', 'slices', 'minHits', 'screenGroup', 'screenTags'] as const;
+  const counts = ['shifts', 'baselineAnchors', 'emIterations', 'extentBins', 'slices', 'minHits', 'screenGroup', 'screenTags'] as const;
   for (const k of counts) if (!(Number.isSafeInteger(r[k]) && r[k] >= 1)) throw new Error(`params.${k}: must be a positive integer, got ${r[k]}`);
   if (!(r.shiftMin >= r.horizon)) throw new Error(`params.shiftMin: must be at least the horizon (${r.horizon}), got ${r.shiftMin}`);
   if (!(r.shiftMax >= r.shiftMin)) throw new Error(`params.shiftMax: must be at least shiftMin (${r.shiftMin}), got ${r.shiftMax}`);

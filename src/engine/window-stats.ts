@@ -20,6 +20,8 @@ export interface WindowPlan {
   reach?: number;
   /** Fine lag edges covering the influence range and one lag bin past it: the attribution kernel's support lies inside. */
   fine: Float64Array;
+  /** Shifted sets of the candidate's baseline; default: the pass's. */
+  sets?: number;
   /** Tag-value bin lower edges (ascending); a value belongs to the last edge <= it (first bin takes less). */
   valueEdges: Float64Array;
 }
@@ -56,8 +58,9 @@ export function quantileEdges(values: Float64Array, bins: number): Float64Array 
   return Float64Array.from(edges);
 }
 
-export function windowStats(series: readonly Series[], plans: readonly WindowPlan[], shifted: ShiftedAnchor, K: number, range: TimeRange): Float64Array[] {
+export function windowStats(series: readonly Series[], plans: readonly WindowPlan[], shifted: ShiftedAnchor, shifts: number, range: TimeRange): Float64Array[] {
   return plans.map((plan) => {
+    const K = plan.sets ?? shifts;
     const L = windowLayout(plan, K);
     const out = new Float64Array(L.width);
     const from = plan.fine[0]!;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { learnSignatures, makeContext, intervalPass, windowPass, sliceRanges, mergeInto } from '../../src/engine/learn.ts';
-import { anchorShift, baselineShifts, shiftedAnchor } from '../../src/engine/baseline-shift.ts';
+import { anchorShift, baselineSets, baselineShifts, shiftedAnchor } from '../../src/engine/baseline-shift.ts';
 import { resolveParams } from '../../src/engine/params.ts';
 import { ALL_TIME, recordedSpan } from '../../src/engine/time-range.ts';
 import { lowerBound } from '../../src/engine/sorted-search.ts';
@@ -42,6 +42,14 @@ test('the shift range fits the recorded span: at most the span minus the shortes
       }
     }
   }
+});
+
+test('candidates with few tags get more shifted sets (even, at most 4 x shifts), others the default', () => {
+  const p = resolveParams({});
+  assert.deepEqual([60, 100, 200, 250, 400, 1e6].map((n) => baselineSets(p, n)), [24, 16, 8, 6, 6, 6]);
+  assert.equal(baselineSets(p, 0), 24);
+  assert.equal(baselineSets(resolveParams({ baselineAnchors: 1 }), 10), 6);
+  assert.throws(() => resolveParams({ baselineAnchors: 0 }), /params\.baselineAnchors/);
 });
 
 test('short recording (20 s): the baseline rate with default params equals the chance rate inside the data', () => {

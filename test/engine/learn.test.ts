@@ -117,8 +117,8 @@ test('counting events per lag bin by walking or by galloping across edges gives 
   assert.equal(res.doc.signatures.length, 2);
   const ctx = makeContext(series, null, resolveParams({}));
   const some = ctx.candidates.filter((c) => c.eventName === 'tick' || c.tagName === 'MG');
-  const walk = intervalStats(ctx.series, some, ctx.binner, ctx.shifted, ctx.params.shifts, ALL_TIME, 'walk');
-  const gallop = intervalStats(ctx.series, some, ctx.binner, ctx.shifted, ctx.params.shifts, ALL_TIME, 'gallop');
+  const walk = intervalStats(ctx.series, some, ctx.binner, ctx.shifted, some.map(ctx.sets), ALL_TIME, 'walk');
+  const gallop = intervalStats(ctx.series, some, ctx.binner, ctx.shifted, some.map(ctx.sets), ALL_TIME, 'gallop');
   assert.deepEqual(walk, gallop);
   assert.deepEqual(intervalPass(ctx, some, ALL_TIME), walk);
   assert.ok(walk.some((x) => x > 0));
