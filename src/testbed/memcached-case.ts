@@ -17,12 +17,6 @@ import type { SignaturesDoc } from '../engine/signature.ts';
 
 export const MEMCACHED_PORT = 11211;
 
-/**
- * Learner time scale for these runs (the defaults suit hour-long traces): lags up to 300 ms, baseline
- * shifts 0.3-3 s. Nothing about the workload (which tag, which value, which lag) is given.
- */
-export const SMARTTAGS_LEARN = { horizon: 300_000, shiftMin: 300_000, shiftMax: 3_000_000 };
-
 export interface MemcachedCaseOptions {
   servers: number;
   rateMbit: number;
@@ -168,7 +162,8 @@ export class MemcachedBed {
       appLocale: 'mc-client',
       eventPorts: [{ ns: port.ns, devices: [port.dev], locale: (dev) => `sw/${dev}` }],
       samplePeriodMs: 2,
-      learn: SMARTTAGS_LEARN,
+      // The learner on its defaults: nothing about the workload (which tag, which value, which lag) is given.
+      learn: {},
       controller: this.controllerSection('pace'),
     });
     await this.harness.start();
