@@ -50,6 +50,12 @@ export interface ActionReply {
   rules: RuleDecision[];
   /** Per-application hints (e.g. a per-destination stagger), also sent on SUBJECTS.hint. */
   hints: Hint[];
+  /**
+   * The decision stands for this tag name at every value the act-above table says to act on, until the
+   * signatures change: only hints, with parameters that depend neither on the Tag's value nor on its time.
+   * The SDK then answers later waits on this tag name itself (no round trip).
+   */
+  standing?: boolean;
 }
 
 export interface Hint {

@@ -11,7 +11,7 @@ import type { Signature } from '../engine/signature.ts';
 import { recordProblem, type SmartRecord } from '../protocol/record.ts';
 import { runUndo, type Actuator, type ApplyContext, type Rule } from './actuator.ts';
 import { DryRunActuator } from './actuators/dry-run.ts';
-import { derivedParams, expiresAt, likelySignatures } from './derive.ts';
+import { derivedParams, expiresAt, likelySignatures, standingHint } from './derive.ts';
 import { RuleJournal, type AppliedEntry } from './journal.ts';
 import { matches, type Policy, type Target } from './policy.ts';
 import { SystemRunner, type CommandRunner } from './runner.ts';
@@ -150,12 +150,16 @@ export class Controller {
     const tag = req.tag;
     const decided: (Decided | Promise<Decided>)[] = [];
     let waiting = false;
+    // Standing: every policy that matched acted, each a hint that depends on neither the value nor the time.
+    let standing = true;
     for (const policy of this.opts.policies) {
       let sigs: Signature[] | null = null;
       for (const s of req.signatures) if (matches(policy, s, tag)) (sigs ??= []).push(s);
       if (!sigs) continue;
+      if (!standingHint(policy)) standing = false;
       const likely = likelySignatures(policy, sigs, tag);
       if (!likely.length) {
+        standing = false;
         this.counters.skipped++;
         this.log.debug({ policy: policy.name, tag: tag.name, value: tag.value }, 'skipped: event unlikely at this tag value');
         continue;
@@ -168,8 +172,8 @@ export class Controller {
         decided.push(d);
       }
     }
-    if (!waiting) return replyOf(tag, decided as Decided[]);
-    return Promise.all(decided).then((ds) => replyOf(tag, ds));
+    if (!waiting) return replyOf(tag, decided as Decided[], standing);
+    return Promise.all(decided).then((ds) => replyOf(tag, ds, false));
   }
 
   /** Rules alive now, as decisions. */
@@ -423,7 +427,8 @@ function sameParams(a: unknown, b: unknown): boolean {
   return n === 0;
 }
 
-function replyOf(tag: SmartRecord, decided: Decided[]): ActionReply {
+/** The reply to a Tag; it stands (see ActionReply.standing) when asked and nothing but hints was decided. */
+function replyOf(tag: SmartRecord, decided: Decided[], standing: boolean): ActionReply {
   const rules: RuleDecision[] = [];
   const hints: Hint[] = [];
   for (const d of decided) {
@@ -431,7 +436,7 @@ function replyOf(tag: SmartRecord, decided: Decided[]): ActionReply {
     if ('status' in d) rules.push(d);
     else hints.push(d);
   }
-  return { tag, rules, hints };
+  return standing && rules.length === 0 && hints.length > 0 ? { tag, rules, hints, standing: true } : { tag, rules, hints };
 }
 
 function decision(rule: Rule<unknown>, status: RuleDecision['status']): RuleDecision {

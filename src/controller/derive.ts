@@ -51,6 +51,15 @@ export function byteWindow(bufferBytes: number): { windowBytes: number; requestB
   return { windowBytes, requestBytes: Math.max(1, Math.floor(windowBytes / 3)) };
 }
 
+/**
+ * Whether this policy's action is a hint whose parameters depend neither on the Tag's value nor on its time
+ * (a byte window from the buffer, a stagger with a fixed responder count, or explicit params), so its decision
+ * stands for every Tag of the name the signature acts on.
+ */
+export function standingHint(policy: Policy): boolean {
+  return policy.action === 'hint' && (policy.derive.bufferBytes !== undefined || policy.derive.responders !== 'tag-value');
+}
+
 export function responders(policy: Policy, tag: SmartRecord): number {
   const r = policy.derive.responders;
   return r === 'tag-value' ? Math.max(1, Math.round(tag.value)) : r;

@@ -51,6 +51,8 @@ export interface WireActionReply {
   tag: SmartRecord;
   rules: WireRuleDecision[];
   hints: WireHint[];
+  /** The same decision holds for this tag name at every value to act on until the next act-above table. */
+  standing?: boolean;
 }
 
 /**
@@ -260,6 +262,8 @@ export function decodePacket(buf: Uint8Array, packetNo: number): DecodedPacket {
       const r = body as ReplyBody;
       if (!Number.isInteger(r.requestId) || r.requestId <= 0) fail('requestId', HEADER_BYTES, `not a positive integer: ${JSON.stringify(r.requestId)}`);
       if (![0, 1, 2].includes(r.status)) fail('status', HEADER_BYTES, `unknown reply status ${JSON.stringify(r.status)}`);
+      if (r.reply !== undefined && (typeof r.reply !== 'object' || r.reply === null || !Array.isArray(r.reply.hints) || !Array.isArray(r.reply.rules))) fail('reply', HEADER_BYTES, 'needs arrays rules and hints');
+      if (r.reply?.standing !== undefined && typeof r.reply.standing !== 'boolean') fail('reply.standing', HEADER_BYTES, `not a boolean: ${JSON.stringify(r.reply.standing)}`);
       return { type, seq, reply: r };
     }
     if (type === PacketType.thresholds) return { type, seq, thresholds: checkThresholds(body as ThresholdsBody, (f, r) => fail(f, HEADER_BYTES, r)) };

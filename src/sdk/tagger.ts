@@ -1,7 +1,8 @@
 // The application-side Tagger: `tag()` writes into a preallocated ring (typed arrays, names interned per
 // tagger, no allocation) and never blocks or throws; batches are flushed by size and by timer to the driver.
 // `tagAndWait()` carries a request id and resolves with the driver's reply or a timeout, or at once ('no-action') below
-// the act-above value the driver pushed for that tag name; hints arrive via onHint.
+// the act-above value the driver pushed for that tag name, or with the controller's standing decision for that
+// name (hints only, kept until the next act-above table); hints arrive via onHint.
 
 import { identifierProblem } from '../protocol/record.ts';
 import {
@@ -67,6 +68,8 @@ export interface TaggerStats {
   hints: number;
   /** tagAndWait calls answered locally: the value was below the driver's act-above value for the tag name. */
   noAction: number;
+  /** tagAndWait calls answered locally with the controller's standing decision for the tag name. */
+  standing: number;
   /** Act-above tables received from the driver. */
   thresholdTables: number;
   /** Packets from the driver that failed to decode. */
@@ -74,7 +77,8 @@ export interface TaggerStats {
 }
 
 export type WaitResult =
-  | { status: 'decided'; reply: WireActionReply; waitedUs: number }
+  /** `local`: answered from the controller's standing decision for this tag name, without a round trip. */
+  | { status: 'decided'; reply: WireActionReply; waitedUs: number; local?: boolean }
   /** The driver has no signature for this Tag: nothing to wait for (the Tag went to identification). */
   | { status: 'no-signature'; waitedUs: number }
   /** The value is below where any signature of this tag name acts (driver's act-above table): no round trip made. */
@@ -104,12 +108,14 @@ interface Waiter {
   start: number;
   /** performance.now() in ms after which the wait resolves as a timeout. */
   deadline: number;
+  /** Act-above tables received when the wait was sent: a reply decided under an older table does not stand. */
+  tables: number;
 }
 
 class RingTagger implements Tagger {
   readonly stats: TaggerStats = {
     tagged: 0, sent: 0, packets: 0, droppedFull: 0, droppedNoDriver: 0, droppedSlowDriver: 0,
-    rejected: 0, replies: 0, hints: 0, noAction: 0, thresholdTables: 0, badPackets: 0,
+    rejected: 0, replies: 0, hints: 0, noAction: 0, standing: 0, thresholdTables: 0, badPackets: 0,
   };
   private readonly cap: number;
   private readonly mask: number;
@@ -152,6 +158,8 @@ class RingTagger implements Tagger {
   private readonly hintHandlers = new Set<(h: WireHint) => void>();
   /** The driver's act-above value per tag name for this connection (null = always ask); cleared on reconnection. */
   private actAbove = new Map<string, number | null>();
+  /** Standing decisions by tag name (ActionReply.standing), dropped with every new act-above table. */
+  private standing = new Map<string, WireActionReply>();
   private readonly transport: Transport;
   /** The flush timer: armed (refreshed) by the first record into an empty ring, so an idle app is never woken. */
   private readonly timer: NodeJS.Timeout;
@@ -183,6 +191,7 @@ class RingTagger implements Tagger {
       onHintUnread: () => this.stats.hints++,
       onConnect: () => {
         this.actAbove = new Map();
+        this.standing = new Map();
         this.announce();
       },
     });
@@ -254,6 +263,17 @@ class RingTagger implements Tagger {
       this.stats.noAction++;
       return Promise.resolve({ status: 'no-action', waitedUs: nowMicros() - start });
     }
+    const standing = actAbove !== undefined ? this.standing.get(name) : undefined;
+    if (standing) {
+      // The controller said its decision holds for every value to act on: take it, and emit the Tag (its hints
+      // also come as hint packets). Hints keep the life they had, counted from this Tag.
+      this.tag(name, value);
+      this.stats.standing++;
+      const shift = start - standing.tag.time;
+      const tag = { time: start, locale: standing.tag.locale, kind: standing.tag.kind, name, value };
+      const hints = standing.hints.map((h) => ({ ...h, expiresAt: h.expiresAt + shift }));
+      return Promise.resolve({ status: 'decided', reply: { tag, rules: [], hints, standing: true }, waitedUs: nowMicros() - start, local: true });
+    }
     if (this.head - this.tail >= this.cap) {
       this.stats.droppedFull++;
       return Promise.resolve({ status: 'dropped', waitedUs: nowMicros() - start });
@@ -269,7 +289,7 @@ class RingTagger implements Tagger {
     this.stats.tagged++;
     const deadline = performance.now() + (opts.timeoutMs ?? 1000);
     const promise = new Promise<WaitResult>((resolve) => {
-      this.waiters.set(requestId, { resolve, start, deadline });
+      this.waiters.set(requestId, { resolve, start, deadline, tables: this.stats.thresholdTables });
     });
     if (deadline < this.waitTimerAt) this.armWaitTimer(deadline);
     else this.waitTimer!.ref();
@@ -414,7 +434,10 @@ class RingTagger implements Tagger {
       if (this.waiters.size === 0) this.waitTimer?.unref();
       const waitedUs = nowMicros() - w.start;
       const r = p.reply;
-      if (r.status === ReplyStatus.decided && r.reply) w.resolve({ status: 'decided', reply: r.reply, waitedUs });
+      if (r.status === ReplyStatus.decided && r.reply) {
+        if (r.reply.standing === true && w.tables === this.stats.thresholdTables && this.actAbove.has(r.reply.tag.name)) this.standing.set(r.reply.tag.name, r.reply);
+        w.resolve({ status: 'decided', reply: r.reply, waitedUs });
+      }
       else if (r.status === ReplyStatus.noSignature) w.resolve({ status: 'no-signature', waitedUs });
       else w.resolve({ status: 'failed', message: r.message ?? 'no reason given', waitedUs });
     } else if (p.type === PacketType.thresholds) {
@@ -422,6 +445,7 @@ class RingTagger implements Tagger {
       const table = new Map<string, number | null>();
       for (const t of p.thresholds.thresholds) table.set(t.name, t.actAbove);
       this.actAbove = table;
+      this.standing = new Map();
     } else if (p.type === PacketType.hint) {
       this.stats.hints++;
       for (const cb of this.hintHandlers) {
