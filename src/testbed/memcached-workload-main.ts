@@ -50,7 +50,8 @@ try {
     hooks.onIssue = async (_q, predicted) => {
       if (!wait) return t.tag('MG', predicted);
       const r = await t.tagAndWait('MG', predicted, { timeoutMs: 50 });
-      waits[r.status] = (waits[r.status] ?? 0) + 1;
+      const how = r.status === 'decided' && r.local ? 'standing' : r.status;
+      waits[how] = (waits[how] ?? 0) + 1;
       if (r.status === 'timeout') return lastAdvice;
       if (r.status !== 'decided') return undefined;
       const advice = adviceOf(r.reply.hints);
