@@ -1,5 +1,6 @@
 // Where the anchors of the local random-sampling baseline fall: each tag time moved by a pseudo-random
-// shift and wrapped around the recorded span (a circular shift), the shift range fitted to the span.
+// shift and wrapped around the recorded span (a circular shift), the shift range fitted to the span; and
+// how many shifted sets a candidate gets (more when it has few tags).
 
 import type { LearnParams } from './params.ts';
 import type { TimeRange } from './time-range.ts';
