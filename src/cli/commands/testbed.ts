@@ -21,8 +21,8 @@ Needs root and the Debian packages iproute2, memcached, iperf3.
   --quick          fewer queries/iterations, one repetition, short sweeps (both cases within 10 minutes)
   --json FILE      write the results as JSON
   --report FILE    write an HTML report with tables and figures
-  --queries N      memcached: queries per run (default 200, quick 60)
-  --iterations N   dml: iterations per run (default 100, quick 30)
+  --queries N      memcached: queries per run (default 200, quick 100)
+  --iterations N   dml: iterations per run (default 150, quick 100)
   --reps N         repetitions of every mode (default 3, quick 1); medians are reported
   --seed N         memcached: workload seed of the first repetition (default 1)`;
 
