@@ -4,6 +4,7 @@
 
 import type { Series } from '../protocol/series-store.ts';
 import type { LocaleRelations } from './candidates.ts';
+import { recordedSpan } from './time-range.ts';
 import { SIGNATURES_VERSION, type ExtentBin, type Signature, type SignaturesDoc } from './signature.ts';
 
 export interface CrudeOptions {
@@ -32,13 +33,9 @@ export function crudeSignatures(series: readonly Series[], topology: LocaleRelat
 
   const tags = series.filter((s) => s.key.kind === 'tag' && s.times.length >= minSupport);
   const events = series.filter((s) => s.key.kind === 'event' && s.times.length > 0);
-  let first = Infinity;
-  let last = -Infinity;
-  for (const s of series) {
-    if (s.times.length === 0) continue;
-    first = Math.min(first, s.times[0]!);
-    last = Math.max(last, s.times[s.times.length - 1]!);
-  }
+  const span = recordedSpan(series);
+  const first = span ? span.from : Infinity;
+  const last = span ? span.to - 1 : -Infinity;
   const baselines = new Map<number, number>();
   const signatures: Signature[] = [];
   let candidates = 0;
