@@ -22,6 +22,11 @@ export interface RecordBatch {
   driver: string;
   /** Per-driver sequence number, so the engine can detect gaps and duplicates. */
   seq: number;
+  /**
+   * Random id of this start of the driver: seqs count within one boot, so a redelivered seq 1 is a duplicate
+   * and a new boot is a driver that started over. Without it, seq 1 after higher seqs means a restart.
+   */
+  boot?: string;
   records: SmartRecord[];
 }
 

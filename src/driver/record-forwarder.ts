@@ -1,6 +1,7 @@
 // Forwards records to the engine: a bounded queue with a token-bucket rate limit, flushed as RecordBatch
 // messages on SUBJECTS.records (with a per-driver sequence number) by size and by timer. Drops are counted.
 
+import { randomBytes } from 'node:crypto';
 import type { Bus } from '../bus/bus.ts';
 import { SUBJECTS, type RecordBatch } from '../bus/messages.ts';
 import type { SmartRecord } from '../protocol/record.ts';
@@ -21,6 +22,8 @@ export interface ForwarderOptions {
 export class RecordForwarder {
   private queue: SmartRecord[] = [];
   private seq = 0;
+  /** This start's boot id: the engine counts seqs within it (RecordBatch.boot). */
+  private readonly boot = randomBytes(6).toString('hex');
   private readonly batchMax: number;
   private readonly maxQueued: number;
   private readonly rate: number;
@@ -59,7 +62,7 @@ export class RecordForwarder {
     while (this.queue.length > 0) {
       const records = this.queue.length <= this.batchMax ? this.queue : this.queue.slice(0, this.batchMax);
       this.queue = records === this.queue ? [] : this.queue.slice(this.batchMax);
-      const batch: RecordBatch = { driver: this.opts.driver, seq: ++this.seq, records };
+      const batch: RecordBatch = { driver: this.opts.driver, seq: ++this.seq, boot: this.boot, records };
       try {
         this.bus.publish(SUBJECTS.records, batch);
         this.counters.recordsPublished += records.length;

@@ -162,7 +162,7 @@ export class EngineService {
         this.opts.onProblem?.('store queue full: batch left for redelivery', { driver: batch.driver, seq: batch.seq, deferred: this.stats.persistDeferredBatches });
       return Promise.reject(new Error('store queue full'));
     }
-    const verdict = this.seqs.see(batch.driver, batch.seq);
+    const verdict = this.seqs.see(batch.driver, batch.seq, batch.boot ?? null);
     this.stats.missingBatches = this.seqs.missing;
     if (verdict === 'duplicate') {
       this.stats.duplicateBatches++;
@@ -270,7 +270,8 @@ export class EngineService {
 function isBatchShape(b: unknown): b is RecordBatch {
   if (typeof b !== 'object' || b === null) return false;
   const o = b as Record<string, unknown>;
-  return typeof o.driver === 'string' && o.driver.length > 0 && Number.isSafeInteger(o.seq) && Array.isArray(o.records);
+  return typeof o.driver === 'string' && o.driver.length > 0 && Number.isSafeInteger(o.seq) && Array.isArray(o.records)
+    && (o.boot === undefined || (typeof o.boot === 'string' && o.boot.length > 0 && o.boot.length <= 64));
 }
 
 /** A time in quarter-octave buckets (about 19% wide): closer lead times and windows are the same. */

@@ -48,7 +48,7 @@ export class DuckdbFile {
       const rows = (await conn.runAndReadAll('SELECT id, kind, name, locale FROM series ORDER BY id')).getRowObjectsJS();
       const series = rows.map((r) => ({ id: Number(r.id), kind: r.kind as Kind, name: String(r.name), locale: String(r.locale) }));
       if (series.some((s, i) => s.id !== i)) throw new Error('table series: ids are not 0..n-1');
-      const upsertSeq = await conn.prepare('INSERT OR REPLACE INTO driver_seq VALUES ($1, $2, $3)');
+      const upsertSeq = await conn.prepare('INSERT OR REPLACE INTO driver_seq (driver, seq, gaps, boot) VALUES ($1, $2, $3, $4)');
       return new DuckdbFile(instance, conn, await conn.createAppender('record_rows'), upsertSeq, series);
     } catch (err) {
       instance.closeSync();
@@ -113,7 +113,7 @@ export class DuckdbFile {
 
   private async upsertSeqs(seqs: readonly [string, DriverSeqState][]): Promise<void> {
     for (const [driver, st] of seqs) {
-      this.upsertSeq.bind([driver, BigInt(st.last), JSON.stringify(st.gaps)]);
+      this.upsertSeq.bind([driver, BigInt(st.last), JSON.stringify(st.gaps), st.boot]);
       await this.upsertSeq.run();
     }
   }

@@ -12,7 +12,9 @@ const TABLES_SQL = [
      tag_name VARCHAR, tag_locale VARCHAR, event_name VARCHAR, event_locale VARCHAR, relation VARCHAR,
      probability DOUBLE, lift DOUBLE, q_value DOUBLE, support INTEGER, hits INTEGER,
      lead_p50 DOUBLE, window_start DOUBLE, window_end DOUBLE, json VARCHAR NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS driver_seq (driver VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, gaps VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS driver_seq (driver VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, gaps VARCHAR NOT NULL, boot VARCHAR)`,
+  // A store written before drivers had boot ids.
+  `ALTER TABLE driver_seq ADD COLUMN IF NOT EXISTS boot VARCHAR`,
 ];
 
 const RECORDS_VIEW = `CREATE VIEW IF NOT EXISTS records AS

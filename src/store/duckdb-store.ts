@@ -181,8 +181,8 @@ export class DuckdbStore {
   }
 
   async loadDriverSeqs(): Promise<Map<string, DriverSeqState>> {
-    const rows = await this.query('SELECT driver, seq, gaps FROM driver_seq');
-    return new Map(rows.map((r) => [String(r.driver), { last: Number(r.seq), gaps: JSON.parse(String(r.gaps)) as number[] }]));
+    const rows = await this.query('SELECT driver, seq, gaps, boot FROM driver_seq');
+    return new Map(rows.map((r) => [String(r.driver), { last: Number(r.seq), gaps: JSON.parse(String(r.gaps)) as number[], boot: r.boot === null ? null : String(r.boot) }]));
   }
 
   /** The newest stored generation, or null when none was saved. */

@@ -50,10 +50,19 @@ test('seq tracking: late batches fill gaps, true duplicates are skipped, a drive
   assert.equal(t.see('d', 9), 'new');
   assert.equal(t.missing, 2);
   const saved = t.takeDirty();
-  assert.deepEqual(saved.get('d'), { last: 9, gaps: [7, 8] });
+  assert.deepEqual(saved.get('d'), { last: 9, gaps: [7, 8], boot: null });
   const again = new SeqTracker(saved);
   assert.deepEqual([9, 8, 1, 2].map((q) => again.see('d', q)), ['duplicate', 'late', 'restart', 'new']);
   assert.equal(again.see('other', 40), 'new');
+});
+
+test('seq tracking with boot ids: a redelivered seq 1 of the same boot is a duplicate, a new boot starts over (its earlier seqs may still come)', () => {
+  const t = new SeqTracker();
+  assert.deepEqual([1, 2, 3, 1, 2].map((q) => t.see('d', q, 'b1')), ['new', 'new', 'new', 'duplicate', 'duplicate']);
+  const again = new SeqTracker(t.takeDirty());
+  assert.equal(again.see('d', 1, 'b1'), 'duplicate', 'the boot survives an engine restart');
+  assert.deepEqual([2, 1, 2, 3].map((q) => again.see('d', q, 'b2')), ['restart', 'late', 'duplicate', 'new']);
+  assert.deepEqual(again.takeDirty().get('d'), { last: 3, gaps: [], boot: 'b2' });
 });
 
 test('a new generation needs a changed signature set, not noise in its numbers', () => {

@@ -13,6 +13,9 @@ test('a store of the earlier layout (records as a table) is moved into series + 
     const c = await inst.connect();
     await c.run('CREATE TABLE records (time BIGINT NOT NULL, locale VARCHAR NOT NULL, kind VARCHAR NOT NULL, name VARCHAR NOT NULL, value DOUBLE NOT NULL)');
     await c.run(`INSERT INTO records VALUES (1700000000000001, 'h1', 'tag', 'MG', 4), (1700000000000002, 'sw', 'event', 'drop', 2), (1700000000000003, 'h1', 'tag', 'MG', 5)`);
+    // The drivers' seq state of that layout had no boot column.
+    await c.run('CREATE TABLE driver_seq (driver VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, gaps VARCHAR NOT NULL)');
+    await c.run(`INSERT INTO driver_seq VALUES ('d1', 3, '[2]')`);
     c.closeSync();
     inst.closeSync();
 
@@ -23,6 +26,7 @@ test('a store of the earlier layout (records as a table) is moved into series + 
     // New rows reuse the migrated series and get fresh ids for new ones.
     store.appendRecords([{ time: 1_700_000_000_000_010, locale: 'h1', kind: 'tag', name: 'MG', value: 6 }, { time: 1_700_000_000_000_011, locale: 'h2', kind: 'tag', name: 'MG', value: 7 }]);
     assert.deepEqual(await store.query('SELECT count(*)::INTEGER AS n FROM series'), [{ n: 3 }]);
+    assert.deepEqual([...(await store.loadDriverSeqs())], [['d1', { last: 3, gaps: [2], boot: null }]]);
     await store.close();
     const again = await DuckdbStore.open(file);
     assert.deepEqual(await again.query('SELECT time, locale, kind, name, value FROM records ORDER BY time'), [
@@ -44,7 +48,7 @@ test('rows and the drivers\' sequence state become visible in the same commit', 
   const store = await DuckdbStore.open(':memory:');
   try {
     let seq = 0;
-    store.trackProgress(() => new Map([['d1', { last: seq, gaps: [] }]]));
+    store.trackProgress(() => new Map([['d1', { last: seq, gaps: [], boot: 'b1' }]]));
     seq = 1;
     store.appendRecords([{ time: 5, locale: 'h1', kind: 'tag', name: 'MG', value: 1 }]);
     const waited = store.whenCommitted();
@@ -52,7 +56,7 @@ test('rows and the drivers\' sequence state become visible in the same commit', 
     await store.flush();
     await waited;
     assert.equal(store.committedRows, 1);
-    assert.deepEqual(await store.query('SELECT (SELECT count(*) FROM records)::INTEGER AS n, (SELECT seq FROM driver_seq)::INTEGER AS seq'), [{ n: 1, seq: 1 }]);
+    assert.deepEqual(await store.query('SELECT (SELECT count(*) FROM records)::INTEGER AS n, (SELECT seq FROM driver_seq)::INTEGER AS seq, (SELECT boot FROM driver_seq) AS boot'), [{ n: 1, seq: 1, boot: 'b1' }]);
   } finally {
     await store.close();
   }
