@@ -7,6 +7,9 @@ import type { NatsBus } from '../bus/nats.ts';
 import type { EngineService } from '../engine/service.ts';
 import type { SystemMetrics } from './metrics.ts';
 
+/** The collect function of an unlabelled series. */
+const one = (value: () => number) => () => [{ labels: {}, value: value() }];
+
 export function registerEngineMetrics(m: SystemMetrics, engine: EngineService): void {
   const s = engine.stats;
   const c = 'engine';
@@ -21,25 +24,25 @@ export function registerEngineMetrics(m: SystemMetrics, engine: EngineService): 
     { labels: { component: c, id: c, reason: 'window-evicted' }, value: s.windowEvicted },
     { labels: { component: c, id: c, reason: 'store-queue-full' }, value: s.persistDropped },
   ]);
-  m.counter('smarttags_engine_duplicate_batches_total', 'Batches seen twice (redeliveries), skipped', [], () => [{ labels: {}, value: s.duplicateBatches }]);
-  m.counter('smarttags_engine_driver_restarts_total', 'Drivers seen starting over at seq 1', [], () => [{ labels: {}, value: s.driverRestarts }]);
-  m.counter('smarttags_engine_batches_total', 'RecordBatches ingested by the engine', [], () => [{ labels: {}, value: s.batches }]);
-  m.gauge('smarttags_engine_missing_batches', 'Batches missing now below drivers\' highest sequence numbers', [], () => [{ labels: {}, value: s.missingBatches }]);
-  m.counter('smarttags_engine_late_batches_total', 'Batches that filled a sequence gap (redelivered or reordered)', [], () => [{ labels: {}, value: s.lateBatches }]);
-  m.counter('smarttags_engine_persisted_records_total', 'Records committed to the DuckDB store', [], () => [{ labels: {}, value: s.persisted }]);
-  m.gauge('smarttags_engine_persist_queued_records', 'Records waiting for a DuckDB commit', [], () => [{ labels: {}, value: s.persistQueued }]);
-  m.counter('smarttags_engine_persist_deferred_batches_total', 'Batches refused for redelivery because the store queue was full (durable bus)', [], () => [{ labels: {}, value: s.persistDeferredBatches }]);
-  m.counter('smarttags_engine_persist_commits_total', 'DuckDB transactions that committed records', [], () => [{ labels: {}, value: s.persistCommits }]);
-  m.counter('smarttags_engine_persist_failures_total', 'Failed DuckDB writes (records stay queued and are retried)', [], () => [{ labels: {}, value: s.persistFailures }]);
-  m.gauge('smarttags_engine_window_records', 'Records in the engine\'s learning window', [], () => [{ labels: {}, value: s.windowSize }]);
+  m.counter('smarttags_engine_duplicate_batches_total', 'Batches seen twice (redeliveries), skipped', [], one(() => s.duplicateBatches));
+  m.counter('smarttags_engine_driver_restarts_total', 'Drivers seen starting over (a new boot id, or seq 1 again)', [], one(() => s.driverRestarts));
+  m.counter('smarttags_engine_batches_total', 'RecordBatches ingested by the engine', [], one(() => s.batches));
+  m.gauge('smarttags_engine_missing_batches', 'Batches missing now below drivers\' highest sequence numbers', [], one(() => s.missingBatches));
+  m.counter('smarttags_engine_late_batches_total', 'Batches that filled a sequence gap (redelivered or reordered)', [], one(() => s.lateBatches));
+  m.counter('smarttags_engine_persisted_records_total', 'Records committed to the DuckDB store', [], one(() => s.persisted));
+  m.gauge('smarttags_engine_persist_queued_records', 'Records waiting for a DuckDB commit', [], one(() => s.persistQueued));
+  m.counter('smarttags_engine_persist_deferred_batches_total', 'Batches refused for redelivery because the store queue was full (durable bus)', [], one(() => s.persistDeferredBatches));
+  m.counter('smarttags_engine_persist_commits_total', 'DuckDB transactions that committed records', [], one(() => s.persistCommits));
+  m.counter('smarttags_engine_persist_failures_total', 'Failed DuckDB writes (records stay queued and are retried)', [], one(() => s.persistFailures));
+  m.gauge('smarttags_engine_window_records', 'Records in the engine\'s learning window', [], one(() => s.windowSize));
   m.counter('smarttags_learn_runs_total', 'Learning runs, by result', ['result'], () => [
     { labels: { result: 'ok' }, value: s.learnRuns - s.learnFailures },
     { labels: { result: 'failed' }, value: s.learnFailures },
     { labels: { result: 'skipped' }, value: s.learnSkipped },
   ]);
-  m.gauge('smarttags_learn_last_duration_seconds', 'Duration of the last learning run', [], () => [{ labels: {}, value: s.lastLearnMs / 1000 }]);
-  m.gauge('smarttags_signatures_generation', 'Generation of the signatures in force', [], () => [{ labels: {}, value: s.generation }]);
-  m.counter('smarttags_signatures_published_total', 'Signature generations published to drivers', [], () => [{ labels: {}, value: s.published }]);
+  m.gauge('smarttags_learn_last_duration_seconds', 'Duration of the last learning run', [], one(() => s.lastLearnMs / 1000));
+  m.gauge('smarttags_signatures_generation', 'Generation of the signatures in force', [], one(() => s.generation));
+  m.counter('smarttags_signatures_published_total', 'Signature generations published to drivers', [], one(() => s.published));
 }
 
 export function registerDriverMetrics(m: SystemMetrics, drivers: readonly Driver[]): void {
@@ -61,7 +64,6 @@ export function registerDriverMetrics(m: SystemMetrics, drivers: readonly Driver
 
 export function registerControllerMetrics(m: SystemMetrics, controller: Controller): void {
   const c = controller.counters;
-  const one = (value: () => number) => () => [{ labels: {}, value: value() }];
   m.gauge('smarttags_rules_active', 'Rules in place now', [], one(() => controller.rulesActive));
   m.counter('smarttags_rules_applied_total', 'Rules applied', [], one(() => c.applied));
   m.counter('smarttags_rules_expired_total', 'Rules reverted at their expiration', [], one(() => c.expired));
@@ -76,7 +78,6 @@ export function registerControllerMetrics(m: SystemMetrics, controller: Controll
 
 export function registerNatsMetrics(m: SystemMetrics, bus: NatsBus): void {
   const c = bus.counters;
-  const one = (value: () => number) => () => [{ labels: {}, value: value() }];
   m.counter('smarttags_bus_published_total', 'Messages published on the NATS bus', [], one(() => c.published));
   m.counter('smarttags_bus_acked_total', 'Durable publications acknowledged by JetStream', [], one(() => c.acked));
   m.counter('smarttags_bus_retries_total', 'Durable publications retried', [], one(() => c.retries));

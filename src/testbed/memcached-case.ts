@@ -17,6 +17,9 @@ import type { SignaturesDoc } from '../engine/signature.ts';
 
 export const MEMCACHED_PORT = 11211;
 
+/** What every SmartTags policy of this case acts on: a significant drop signature where the extent makes drops likely. */
+const ON_LIKELY_INCAST = { match: { event: 'qdisc_drop', maxQValue: 0.05, minLift: 2 }, minEventProbability: 0.5 };
+
 export interface MemcachedCaseOptions {
   servers: number;
   rateMbit: number;
@@ -199,12 +202,11 @@ export class MemcachedBed {
   pacingPolicy(): Record<string, unknown> {
     return {
       name: 'incast-pacing',
-      match: { event: 'qdisc_drop', maxQValue: 0.05, minLift: 2 },
+      ...ON_LIKELY_INCAST,
       action: 'pace',
       targets: this.servers.map((s) => ({ netns: s.ns, dev: s.dev })),
       derive: { bottleneckBps: this.classRateBps(), responders: this.o.servers },
       expiration: { marginUs: this.o.smarttagsHoldMs * 1000 },
-      minEventProbability: 0.5,
     };
   }
 
@@ -216,12 +218,11 @@ export class MemcachedBed {
   staggerPolicy(): Record<string, unknown> {
     return {
       name: 'incast-stagger',
-      match: { event: 'qdisc_drop', maxQValue: 0.05, minLift: 2 },
+      ...ON_LIKELY_INCAST,
       action: 'hint',
       targets: [{ locale: '$tag' }],
       params: { kind: 'stagger' },
       derive: { bottleneckBps: this.classRateBps(), responders: this.o.servers, bytesPerResponder: this.o.largeKeysPerServer * this.o.valueBytes },
-      minEventProbability: 0.5,
     };
   }
 
@@ -233,11 +234,10 @@ export class MemcachedBed {
   windowPolicy(): Record<string, unknown> {
     return {
       name: 'incast-window',
-      match: { event: 'qdisc_drop', maxQValue: 0.05, minLift: 2 },
+      ...ON_LIKELY_INCAST,
       action: 'hint',
       targets: [{ locale: '$tag' }],
       derive: { bufferBytes: this.o.bufferBytes, bottleneckBps: this.classRateBps() },
-      minEventProbability: 0.5,
     };
   }
 
