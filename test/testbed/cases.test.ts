@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { preflightProblems } from '../../src/testbed/preflight.ts';
@@ -30,6 +30,19 @@ function alive(pid: number | undefined): boolean {
   } catch {
     return false;
   }
+}
+
+/** The command lines of every process now, read from /proc (no procps needed). */
+function processArgs(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      out.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
 }
 
 test('memcached incast: queries complete, pacing cuts drops, teardown leaves nothing', { skip, timeout: 90_000 }, async () => {
@@ -125,7 +138,7 @@ test('smarttags testbed: JSON output, and Ctrl-C removes everything', { skip, ti
     child.kill('SIGINT');
     assert.equal(await exited, 130);
     assert.deepEqual(ourNamespaces().filter((n) => !before.has(n)), []);
-    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => /memcached -u root -l 10\.0\.|memcached-workload-main/.test(l));
+    const left = processArgs().filter((l) => /memcached -u root -l 10\.0\.|memcached-workload-main/.test(l));
     assert.deepEqual(left, []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
