@@ -34,13 +34,13 @@ export interface EngineServiceOptions {
    * Without it, records that do not fit the queue are taken into the window but not persisted (counted).
    */
   backPressure?: boolean;
-  /** Most records waiting for a store commit (default 1,000,000; about 20 bytes each). */
+  /** Most records waiting for a store commit (default PERSIST_QUEUE_RECORDS; about 20 bytes each). */
   persistQueueRecords?: number;
-  /** Store commit period (default 50 ms). */
+  /** Store commit period (default PERSIST_INTERVAL_MS). */
   persistIntervalMs?: number;
   /** Records later than now + this are refused (a bad clock would otherwise empty the window). */
   maxFutureMs?: number;
-  /** Batches with more records are refused whole (default 50,000; drivers send at most a few thousand). */
+  /** Batches with more records are refused whole (default MAX_BATCH_RECORDS; drivers send at most a few thousand). */
   maxBatchRecords?: number;
   /** Receives problems worth a log line. */
   onProblem?: (what: string, detail: Record<string, unknown>) => void;
@@ -77,6 +77,13 @@ export interface EngineStats extends PersistStats {
   published: number;
 }
 
+/** Default of `maxBatchRecords`: larger batches are refused whole. */
+export const MAX_BATCH_RECORDS = 50_000;
+/** Default of `persistQueueRecords` (about 20 bytes each). */
+export const PERSIST_QUEUE_RECORDS = 1_000_000;
+/** Default of `persistIntervalMs`. */
+export const PERSIST_INTERVAL_MS = 50;
+
 export type LearnOutcome = 'published' | 'unchanged' | 'too-few' | 'busy' | 'failed';
 
 export class EngineService {
@@ -102,11 +109,12 @@ export class EngineService {
   ) {
     this.window = new RecordWindow(opts.windowRecords, opts.windowMs * 1000);
     this.now = opts.now ?? (() => Date.now() * 1000);
+    const queue = opts.persistQueueRecords ?? PERSIST_QUEUE_RECORDS;
     this.persister = opts.store
       ? new RecordPersister(opts.store, this.stats, {
-          maxQueuedRecords: opts.persistQueueRecords ?? 1_000_000,
-          flushIntervalMs: opts.persistIntervalMs ?? 50,
-          flushRecords: Math.min(200_000, Math.max(1, Math.floor((opts.persistQueueRecords ?? 1_000_000) / 4))),
+          maxQueuedRecords: queue,
+          flushIntervalMs: opts.persistIntervalMs ?? PERSIST_INTERVAL_MS,
+          flushRecords: Math.min(200_000, Math.max(1, Math.floor(queue / 4))),
           onError: (err) => this.opts.onProblem?.('persist failed (kept queued, retried)', { error: err.message }),
         })
       : null;
@@ -148,7 +156,7 @@ export class EngineService {
       this.opts.onProblem?.('rejected batch', { reason: 'not a RecordBatch {driver, seq, records[]}' });
       return;
     }
-    if (batch.records.length > (this.opts.maxBatchRecords ?? 50_000)) {
+    if (batch.records.length > (this.opts.maxBatchRecords ?? MAX_BATCH_RECORDS)) {
       this.stats.oversizedBatches++;
       this.opts.onProblem?.('rejected batch', { driver: batch.driver, seq: batch.seq, reason: `oversized: ${batch.records.length} records` });
       return;

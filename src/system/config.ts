@@ -9,7 +9,7 @@ import { DEFAULT_SOCKET_PATH } from '../sdk/endpoint.ts';
 import { CollectorConfigError, createCollector } from '../driver/collectors/index.ts';
 import { parseControllerConfig, PolicyError, type ControllerConfig } from '../controller/index.ts';
 import { DEFAULT_PARAMS, resolveParams } from '../engine/params.ts';
-import type { EngineServiceOptions } from '../engine/service.ts';
+import { MAX_BATCH_RECORDS, PERSIST_INTERVAL_MS, PERSIST_QUEUE_RECORDS, type EngineServiceOptions } from '../engine/service.ts';
 import { Topology } from '../protocol/topology.ts';
 import { isNetnsName } from '../linux/names.ts';
 import { Fields, YamlSource, type ConfigError } from './yaml-fields.ts';
@@ -19,6 +19,10 @@ export type { ConfigError };
 export interface StoreConfig {
   /** DuckDB file, or ':memory:'. */
   path: string;
+  /** Most accepted records waiting for a commit; beyond, a NATS batch is refused for redelivery (in-process: kept in the window only, counted). */
+  maxQueuedRecords: number;
+  /** Commit period of the queued records (a commit also starts when a quarter of the queue, at most 200k, is waiting). */
+  commitIntervalMs: number;
 }
 
 export type BusConfig =
@@ -127,7 +131,12 @@ export function parseConfig(text: string, file: string): SystemConfig {
   const root = new Fields(src, [], src.value);
 
   const storeF = root.sub('store');
-  const store: StoreConfig = { path: storeF.str('path', 'smarttags.duckdb') };
+  const store: StoreConfig = {
+    path: storeF.str('path', 'smarttags.duckdb'),
+    // At least the largest batch the engine takes, so any batch fits an empty queue (else NATS redelivers it forever).
+    maxQueuedRecords: storeF.num('maxQueuedRecords', PERSIST_QUEUE_RECORDS, { min: MAX_BATCH_RECORDS, max: 100_000_000, integer: true }),
+    commitIntervalMs: storeF.num('commitIntervalMs', PERSIST_INTERVAL_MS, { min: 1, max: 60_000 }),
+  };
   storeF.done();
 
   const busF = root.sub('bus');
@@ -141,6 +150,9 @@ export function parseConfig(text: string, file: string): SystemConfig {
         }
       : { kind: 'in-process' };
   busF.done();
+  // On NATS a batch is acknowledged after its commit: a commit period of ackWait or more redelivers every batch.
+  if (bus.kind === 'nats' && store.commitIntervalMs >= bus.ackWaitMs)
+    throw src.error(['store', 'commitIntervalMs'], `must be below bus.ackWaitSec (${bus.ackWaitMs} ms) on the NATS bus, or every batch is redelivered before its commit, got ${store.commitIntervalMs}`);
 
   const engF = root.sub('engine');
   const engine: EngineConfig = {

@@ -88,6 +88,8 @@ export async function startSystem(config: SystemConfig, opts: StartOptions = {})
       engine = new EngineService(bus, {
         ...config.engine,
         store,
+        persistQueueRecords: config.store.maxQueuedRecords,
+        persistIntervalMs: config.store.commitIntervalMs,
         backPressure: config.bus.kind !== 'in-process',
         onProblem: (what, detail) => engineLog.warn(detail, what),
       });

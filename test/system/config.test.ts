@@ -21,6 +21,40 @@ test('the embedded default runs with no file: in-process bus, DuckDB file, one h
   assert.equal(c.drivers[0]!.id, 'local');
   assert.equal(c.engine.learnIntervalMs, 10_000);
   assert.equal(c.http.port, 9464);
+  assert.deepEqual(c.store, { path: 'smarttags.duckdb', maxQueuedRecords: 1_000_000, commitIntervalMs: 50 });
+});
+
+test('the store queue bound and commit period are read and checked', () => {
+  const c = parseConfig('store:\n  path: a.duckdb\n  maxQueuedRecords: 200000\n  commitIntervalMs: 5\n', 'st.yaml');
+  assert.deepEqual(c.store, { path: 'a.duckdb', maxQueuedRecords: 200_000, commitIntervalMs: 5 });
+
+  let e = errorOf('store:\n  path: a.duckdb\n  maxQueuedRecords: 1000\n');
+  assert.equal(e.line, 3);
+  assert.equal(e.field, 'store.maxQueuedRecords');
+  assert.match(e.message, /^st\.yaml:3:\d+: store\.maxQueuedRecords: must be >= 50000, got 1000$/);
+
+  e = errorOf('store: { maxQueuedRecords: 100000.5 }\n');
+  assert.match(e.message, /store\.maxQueuedRecords: must be an integer, got 100000\.5/);
+
+  e = errorOf('store:\n  commitIntervalMs: "50ms"\n');
+  assert.equal(e.line, 2);
+  assert.equal(e.field, 'store.commitIntervalMs');
+  assert.match(e.message, /must be a number, got "50ms"/);
+
+  e = errorOf('store:\n  commitIntervalMs: 0\n');
+  assert.match(e.message, /store\.commitIntervalMs: must be >= 1, got 0/);
+
+  e = errorOf('store:\n  commitMs: 10\n');
+  assert.equal(e.field, 'store.commitMs');
+  assert.match(e.message, /unknown field/);
+
+  // On NATS a batch is acknowledged after its commit: a commit period of ackWait or more is refused.
+  e = errorOf('store:\n  commitIntervalMs: 2000\nbus: { kind: nats, ackWaitSec: 2 }\n');
+  assert.equal(e.line, 2);
+  assert.equal(e.field, 'store.commitIntervalMs');
+  assert.match(e.message, /must be below bus\.ackWaitSec \(2000 ms\) on the NATS bus/);
+  assert.equal(parseConfig('store:\n  commitIntervalMs: 1999\nbus: { kind: nats, ackWaitSec: 2 }\n', 'st.yaml').store.commitIntervalMs, 1999);
+  assert.equal(parseConfig('store:\n  commitIntervalMs: 2000\n', 'st.yaml').store.commitIntervalMs, 2000);
 });
 
 test('a full config is read with units converted', () => {

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/system/logger.ts';
 import { formatStatus } from '../../src/system/status-client.ts';
 import { createTagger } from '../../src/sdk/index.ts';
 import type { SmartRecord } from '../../src/protocol/record.ts';
+import { SUBJECTS, type RecordBatch } from '../../src/bus/messages.ts';
 import { fixture } from '../engine/scenario-fixture.ts';
 import { scrape, tempDir, waitFor } from './helpers.ts';
 
@@ -164,5 +165,31 @@ http: { port: 0 }
     await tagger.close();
     await sys.stop();
     tmp.remove();
+  }
+});
+
+test('the store section sets the engine store queue bound and commit period', async () => {
+  const config = parseConfig('store: { path: ":memory:", maxQueuedRecords: 50000, commitIntervalMs: 60000 }\nengine: { learnIntervalSec: 3600 }\n', 'store.yaml');
+  const sys = await startSystem(config, { roles: ['engine'], http: false, logger: createLogger('silent') });
+  const engine = sys.engine!;
+  const batch = (seq: number, n: number): RecordBatch => {
+    const t0 = Date.now() * 1000;
+    return { driver: 'd1', seq, boot: 'b1', records: Array.from({ length: n }, (_, i) => ({ time: t0 + i, locale: 'sw', kind: 'event' as const, name: 'qdisc_drop', value: 1 })) };
+  };
+  try {
+    // Three batches of 20,000 in one turn: the third does not fit a 50,000-record queue (the default holds 1M).
+    for (let seq = 1; seq <= 3; seq++) sys.bus.publish(SUBJECTS.records, batch(seq, 20_000));
+    assert.equal(engine.stats.events, 60_000);
+    assert.equal(engine.stats.persistDropped, 20_000);
+    // A quarter of the queue starts a commit at once.
+    await waitFor('the early commit', () => engine.stats.persisted === 40_000, 10_000);
+    // Below that, records wait for the 60 s period (the default commits every 50 ms).
+    sys.bus.publish(SUBJECTS.records, batch(4, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(engine.stats.persisted, 40_000);
+    assert.equal(engine.stats.persistQueued, 100);
+    assert.equal((await sys.store!.query('SELECT count(*) AS n FROM records'))[0]!.n, 40_100n);
+  } finally {
+    await sys.stop();
   }
 });
