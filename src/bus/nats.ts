@@ -1,6 +1,8 @@
 // The NATS bus: the Bus contract across machines. Durable subjects (records, by default) go through a
 // JetStream file stream with publisher acks, retries with de-duplication ids and a durable pull consumer, so no
 // accepted record is lost while the engine restarts; everything else is core NATS (publish, request/reply).
+// A durable message whose handler is still working is held once: marked in progress so the server does not
+// redeliver it, and a copy the server sends anyway is answered with it, not handed to the handler again.
 
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
@@ -14,6 +16,7 @@ import {
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
 } from '@nats-io/jetstream';
 import { randomBytes } from 'node:crypto';
 import { handlerPromise, type Bus, type Handler, type Responder } from './bus.ts';
@@ -29,6 +32,11 @@ export interface NatsBusOptions {
   consumerName?: string;
   /** How long a delivered, unacknowledged durable message waits before redelivery, e.g. after its consumer crashed (default 30 s). */
   ackWaitMs?: number;
+  /**
+   * How often a durable message whose handler's promise is pending is marked as in progress (JetStream
+   * `working()`), which restarts its ackWait so the server does not redeliver it (default ackWaitMs / 2; 0 = never).
+   */
+  workingIntervalMs?: number;
   /** Stream limits: bytes kept (default 1 GiB) and age (default 24 h). */
   maxBytes?: number;
   maxAgeMs?: number;
@@ -50,6 +58,8 @@ export interface NatsBusCounters {
   handlerErrors: number;
   /** Durable messages handed back for redelivery because their handler's promise rejected. */
   redeliveries: number;
+  /** Copies of a durable message the server sent again while its handler's promise was pending: answered with it, not handed over again. */
+  redeliveriesAbsorbed: number;
   /** Messages that were not valid JSON. */
   badMessages: number;
 }
@@ -63,18 +73,19 @@ interface Outgoing {
 type Envelope<R> = { ok: R } | { error: string };
 
 export class NatsBus implements Bus {
-  readonly counters: NatsBusCounters = { published: 0, acked: 0, retries: 0, dropped: 0, delivered: 0, handlerErrors: 0, redeliveries: 0, badMessages: 0 };
+  readonly counters: NatsBusCounters = { published: 0, acked: 0, retries: 0, dropped: 0, delivered: 0, handlerErrors: 0, redeliveries: 0, redeliveriesAbsorbed: 0, badMessages: 0 };
   private readonly durable: Set<string>;
   private readonly stream: string;
   private readonly consumerName: string;
   private readonly maxPending: number;
   private readonly ackWaitMs: number;
+  private readonly workingIntervalMs: number;
   private readonly instance = randomBytes(6).toString('hex');
   private publishNo = 0;
   private readonly outbox: Outgoing[] = [];
   private pumping: Promise<void> | null = null;
   private readonly subs = new Set<Subscription>();
-  private readonly consumers = new Set<{ stop: () => void; done: Promise<void> }>();
+  private readonly consumers = new Set<{ stop: () => void; done: Promise<void>; pending: ReadonlyMap<number, JsMsg> }>();
   private readonly responders = new Map<string, Subscription>();
   private closed = false;
 
@@ -89,6 +100,7 @@ export class NatsBus implements Bus {
     this.consumerName = opts.consumerName ?? 'engine';
     this.maxPending = opts.maxPendingPublishes ?? 10_000;
     this.ackWaitMs = opts.ackWaitMs ?? 30_000;
+    this.workingIntervalMs = opts.workingIntervalMs ?? this.ackWaitMs / 2;
   }
 
   /** Connects and makes sure the stream for the durable subjects exists. */
@@ -203,9 +215,19 @@ export class NatsBus implements Bus {
     }
   }
 
+  /** Durable messages whose handler's promise is pending (each held once however often the server sent it). */
+  get pendingDeliveries(): number {
+    let n = 0;
+    for (const c of this.consumers) n += c.pending.size;
+    return n;
+  }
+
   /**
    * A durable pull consumer: a message is acknowledged after its handler returned, or after the promise it
    * returned resolved (a rejection asks for redelivery in a second), so a restart resumes where it stood.
+   * While the promise is pending the message is marked in progress every workingIntervalMs; a copy the
+   * server sends anyway (same stream sequence) becomes the delivery answered and is not handed over again,
+   * so what this consumer holds is bounded by the messages it has in hand, not by their redeliveries.
    */
   private consumeDurable<T>(subject: string, handler: Handler<T>): () => void {
     let messages: ConsumerMessages | null = null;
@@ -217,6 +239,19 @@ export class NatsBus implements Bus {
         send();
       } catch {
         this.counters.handlerErrors++;
+      }
+    };
+    /** Latest delivery of each message whose handler's promise is pending, by stream sequence. */
+    const pending = new Map<number, JsMsg>();
+    const working = this.workingIntervalMs > 0 ? setInterval(() => pending.forEach((m) => answer(() => m.working())), this.workingIntervalMs) : null;
+    working?.unref();
+    const settle = (seq: number, ok: boolean) => {
+      const m = pending.get(seq)!;
+      pending.delete(seq);
+      if (ok) answer(() => m.ack());
+      else {
+        this.counters.redeliveries++;
+        answer(() => m.nak(1000));
       }
     };
     const done = (async () => {
@@ -232,16 +267,21 @@ export class NatsBus implements Bus {
         messages = await consumer.consume({ max_messages: 256 });
         if (stopped) messages.stop();
         for await (const m of messages) {
+          if (pending.has(m.seq)) {
+            pending.set(m.seq, m);
+            this.counters.redeliveriesAbsorbed++;
+            continue;
+          }
           const settled = this.deliver(handler, () => m.json<T>());
-          if (!settled) m.ack();
-          else
-            settled.then(
-              () => answer(() => m.ack()),
-              () => {
-                this.counters.redeliveries++;
-                answer(() => m.nak(1000));
-              },
-            );
+          if (!settled) {
+            m.ack();
+            continue;
+          }
+          pending.set(m.seq, m);
+          settled.then(
+            () => settle(m.seq, true),
+            () => settle(m.seq, false),
+          );
         }
       }
     })().catch(() => {
@@ -250,9 +290,11 @@ export class NatsBus implements Bus {
     const entry = {
       stop: () => {
         stopped = true;
+        if (working) clearInterval(working);
         messages?.stop();
       },
       done,
+      pending,
     };
     this.consumers.add(entry);
     return () => {

@@ -1,6 +1,7 @@
 // The engine service (S.E., paper 3.4.2): ingests RecordBatches from drivers (seq checked per driver),
 // keeps a bounded window, persists records through a bounded queue (committed with the drivers' seq state,
-// so redeliveries after a restart are recognised), re-learns periodically in a worker thread and publishes
+// so redeliveries after a restart are recognised; on a durable bus one acknowledgement promise per batch
+// waiting for its commit, shared by its copies), re-learns periodically in a worker thread and publishes
 // the signatures on SUBJECTS.signatures when they changed. Answers SUBJECTS.signaturesCurrent requests.
 
 import type { Bus } from '../bus/bus.ts';
@@ -59,6 +60,8 @@ export interface EngineStats extends PersistStats {
   oversizedBatches: number;
   /** Batches whose (driver, seq) was seen already; their records are dropped. */
   duplicateBatches: number;
+  /** Batches taken from a durable bus whose acknowledgement waits for their commit (copies share one). */
+  persistWaitingBatches: number;
   /** Batches that came after a higher seq of their driver (redelivered or reordered) and filled a gap. */
   lateBatches: number;
   /** Seqs of drivers not seen yet below their highest one (batches missing now). */
@@ -88,7 +91,7 @@ export type LearnOutcome = 'published' | 'unchanged' | 'too-few' | 'busy' | 'fai
 
 export class EngineService {
   readonly stats: EngineStats = {
-    batches: 0, tags: 0, events: 0, rejected: 0, rejectedBatches: 0, oversizedBatches: 0, duplicateBatches: 0, lateBatches: 0, missingBatches: 0, driverRestarts: 0,
+    batches: 0, tags: 0, events: 0, rejected: 0, rejectedBatches: 0, oversizedBatches: 0, duplicateBatches: 0, persistWaitingBatches: 0, lateBatches: 0, missingBatches: 0, driverRestarts: 0,
     windowEvicted: 0, windowSize: 0, learnRuns: 0, learnFailures: 0, learnSkipped: 0, lastLearnMs: 0,
     generation: 0, published: 0, persisted: 0, persistQueued: 0, persistDropped: 0, persistDeferredBatches: 0, persistCommits: 0, persistFailures: 0,
   };
@@ -96,6 +99,8 @@ export class EngineService {
   private readonly worker = new LearnWorker();
   private seqs = new SeqTracker();
   private readonly persister: RecordPersister | null;
+  /** Durable bus: the acknowledgement of each batch waiting for its commit, by batchKey. */
+  private readonly awaiting = new Map<string, Promise<void>>();
   private current: SignaturesUpdate | null = null;
   private currentKey = '';
   private learning: Promise<LearnOutcome> | null = null;
@@ -174,8 +179,8 @@ export class EngineService {
     this.stats.missingBatches = this.seqs.missing;
     if (verdict === 'duplicate') {
       this.stats.duplicateBatches++;
-      // The first copy may still wait for its commit: acknowledge this one after it.
-      return durable ? p.committed() : undefined;
+      // A copy of a batch still waiting for its commit shares its acknowledgement; one committed already is acknowledged now.
+      return durable ? this.awaiting.get(batchKey(batch)) : undefined;
     }
     if (verdict === 'late') this.stats.lateBatches++;
     else if (verdict === 'restart') this.stats.driverRestarts++;
@@ -209,7 +214,18 @@ export class EngineService {
       if (notPersisted && (this.stats.persistDropped === notPersisted || this.stats.persistDropped % 100_000 < notPersisted))
         this.opts.onProblem?.('store queue full: records kept in the window only', { driver: batch.driver, seq: batch.seq, notPersisted: this.stats.persistDropped });
     }
-    return durable ? p.committed() : undefined;
+    return durable ? this.awaitCommit(batchKey(batch), p) : undefined;
+  }
+
+  /** The acknowledgement of a batch just queued: resolves with the commit of everything queued so far. */
+  private awaitCommit(key: string, p: RecordPersister): Promise<void> {
+    const done: Promise<void> = p.committed().then(() => {
+      if (this.awaiting.get(key) === done) this.awaiting.delete(key);
+      this.stats.persistWaitingBatches = this.awaiting.size;
+    });
+    this.awaiting.set(key, done);
+    this.stats.persistWaitingBatches = this.awaiting.size;
+    return done;
   }
 
   /** Commits the records queued for the store (tests and shutdown; a timer does it while running). */
@@ -273,6 +289,11 @@ export class EngineService {
     await this.worker.close();
     await this.persister?.stop();
   }
+}
+
+/** A batch's identity: its driver, boot and seq. */
+function batchKey(b: RecordBatch): string {
+  return `${b.driver}\u0000${b.boot ?? ''}\u0000${b.seq}`;
 }
 
 function isBatchShape(b: unknown): b is RecordBatch {

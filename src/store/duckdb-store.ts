@@ -146,6 +146,11 @@ export class DuckdbStore {
     this.progress = source;
   }
 
+  /** Pending `whenCommitted` promises. */
+  get commitWaiters(): number {
+    return this.waiters.length;
+  }
+
   /** Resolves once the rows queued up to `mark` (an `appendedRows` value) are committed. */
   whenCommitted(mark = this.appendedRows): Promise<void> {
     if (mark <= this.committedRows) return Promise.resolve();

@@ -27,7 +27,7 @@ export interface StoreConfig {
 
 export type BusConfig =
   | { kind: 'in-process' }
-  /** ackWaitMs: redelivery delay of records a crashed engine had taken but not acknowledged. */
+  /** ackWaitMs: redelivery delay of records a crashed engine had taken but not acknowledged (a live engine marks those it holds as in progress). */
   | { kind: 'nats'; servers: string[]; ackWaitMs: number };
 
 /** The engine service's options that the config file sets. */
@@ -150,9 +150,6 @@ export function parseConfig(text: string, file: string): SystemConfig {
         }
       : { kind: 'in-process' };
   busF.done();
-  // On NATS a batch is acknowledged after its commit: a commit period of ackWait or more redelivers every batch.
-  if (bus.kind === 'nats' && store.commitIntervalMs >= bus.ackWaitMs)
-    throw src.error(['store', 'commitIntervalMs'], `must be below bus.ackWaitSec (${bus.ackWaitMs} ms) on the NATS bus, or every batch is redelivered before its commit, got ${store.commitIntervalMs}`);
 
   const engF = root.sub('engine');
   const engine: EngineConfig = {

@@ -31,6 +31,7 @@ export function registerEngineMetrics(m: SystemMetrics, engine: EngineService): 
   m.counter('smarttags_engine_late_batches_total', 'Batches that filled a sequence gap (redelivered or reordered)', [], one(() => s.lateBatches));
   m.counter('smarttags_engine_persisted_records_total', 'Records committed to the DuckDB store', [], one(() => s.persisted));
   m.gauge('smarttags_engine_persist_queued_records', 'Records waiting for a DuckDB commit', [], one(() => s.persistQueued));
+  m.gauge('smarttags_engine_persist_waiting_batches', 'Batches from a durable bus waiting for their commit to be acknowledged', [], one(() => s.persistWaitingBatches));
   m.counter('smarttags_engine_persist_deferred_batches_total', 'Batches refused for redelivery because the store queue was full (durable bus)', [], one(() => s.persistDeferredBatches));
   m.counter('smarttags_engine_persist_commits_total', 'DuckDB transactions that committed records', [], one(() => s.persistCommits));
   m.counter('smarttags_engine_persist_failures_total', 'Failed DuckDB writes (records stay queued and are retried)', [], one(() => s.persistFailures));
@@ -83,6 +84,8 @@ export function registerNatsMetrics(m: SystemMetrics, bus: NatsBus): void {
   m.counter('smarttags_bus_retries_total', 'Durable publications retried', [], one(() => c.retries));
   m.counter('smarttags_bus_dropped_total', 'Durable publications dropped (too many waiting for acks)', [], one(() => c.dropped));
   m.counter('smarttags_bus_redeliveries_total', 'Durable messages handed back for redelivery (the engine\'s store queue was full)', [], one(() => c.redeliveries));
+  m.counter('smarttags_bus_redeliveries_absorbed_total', 'Copies of a durable message sent again while the engine still worked on it (not handed over twice)', [], one(() => c.redeliveriesAbsorbed));
+  m.gauge('smarttags_bus_pending_deliveries', 'Durable messages the engine holds until their commit', [], one(() => bus.pendingDeliveries));
   m.counter('smarttags_bus_bad_messages_total', 'Bus messages that were not valid JSON', [], one(() => c.badMessages));
   m.gauge('smarttags_bus_pending_publishes', 'Durable publications waiting for a JetStream ack', [], one(() => bus.pendingPublishes));
 }

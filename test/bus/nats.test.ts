@@ -135,18 +135,20 @@ test('NATS bus: records survive an engine restart and a server restart, no loss,
   }
 });
 
-test('NATS bus: a durable handler\'s promise defers the ack until it resolves; a rejection brings the message again', { skip, timeout: 60_000 }, async () => {
+test('NATS bus: a durable handler\'s promise defers the ack until it resolves; a rejection brings the message again; a copy sent while it is pending is not handed over', { skip, timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'st-nats-'));
   const port = await freePort();
   const server = await startNats(port, dir);
   const url = `nats://127.0.0.1:${port}`;
   const driverBus = await NatsBus.connect({ servers: url });
-  const engine = await NatsBus.connect({ servers: url, consumerName: 'engine', ackWaitMs: 1000 });
+  // No in-progress marks: the server sends every pending message again each ackWait (1 s).
+  const engine = await NatsBus.connect({ servers: url, consumerName: 'engine', ackWaitMs: 1000, workingIntervalMs: 0 });
   try {
     for (let s = 1; s <= 3; s++) driverBus.publish(SUBJECTS.records, batch(s));
     assert.equal(await driverBus.flushDurable(10_000), true);
     // Batch 2 is refused the first time (a full store queue) and comes again a second later; 1 and 3 are
-    // not acknowledged while their promise is pending, so the server sends them again after ackWait.
+    // not acknowledged while their promise is pending: the server sends them again after ackWait, and the
+    // bus answers those copies with the pending delivery instead of calling the handler again.
     const seen: number[] = [];
     let release!: () => void;
     const committed = new Promise<void>((r) => (release = r));
@@ -156,14 +158,53 @@ test('NATS bus: a durable handler\'s promise defers the ack until it resolves; a
       if (b.seq === 2 && count(2) === 1) return Promise.reject(new Error('store queue full'));
       return committed;
     });
-    await until(() => count(1) >= 2 && count(2) >= 2 && count(3) >= 2, 15_000, 'redeliveries of the unacknowledged batches');
+    await until(() => count(2) === 2 && engine.counters.redeliveriesAbsorbed >= 6, 15_000, 'redeliveries of the unacknowledged batches');
     assert.equal(engine.counters.redeliveries, 1);
+    assert.deepEqual([count(1), count(2), count(3)], [1, 2, 1], `handed over: ${seen.join(',')}`);
+    assert.equal(engine.pendingDeliveries, 3);
     release();
-    // Once the promises resolve everything is acknowledged: nothing more comes, even past ackWait.
+    // Once the promises resolve the newest copies are acknowledged: nothing more comes, even past ackWait.
+    await until(() => engine.pendingDeliveries === 0, 5000, 'the acknowledgements');
     await new Promise((r) => setTimeout(r, 1000));
-    const settled = seen.length;
+    const settled = [seen.length, engine.counters.redeliveriesAbsorbed];
     await new Promise((r) => setTimeout(r, 2000));
-    assert.equal(seen.length, settled, `came again after the acks: ${seen.join(',')}`);
+    assert.deepEqual([seen.length, engine.counters.redeliveriesAbsorbed], settled, `came again after the acks: ${seen.join(',')}`);
+  } finally {
+    await engine.close();
+    await driverBus.close();
+    await stopNats(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('NATS bus: a message whose handler is still working is marked in progress, so the server does not send it again', { skip, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-nats-'));
+  const port = await freePort();
+  const server = await startNats(port, dir);
+  const url = `nats://127.0.0.1:${port}`;
+  const driverBus = await NatsBus.connect({ servers: url });
+  const engine = await NatsBus.connect({ servers: url, consumerName: 'engine', ackWaitMs: 1000 });
+  try {
+    for (let s = 1; s <= 3; s++) driverBus.publish(SUBJECTS.records, batch(s));
+    assert.equal(await driverBus.flushDurable(10_000), true);
+    const seen: number[] = [];
+    let release!: () => void;
+    const committed = new Promise<void>((r) => (release = r));
+    engine.subscribe<RecordBatch>(SUBJECTS.records, (b) => {
+      seen.push(b.seq);
+      return committed;
+    });
+    await until(() => seen.length === 3, 5000, 'the three batches');
+    // Four times ackWait with the handlers pending: marked in progress every 500 ms, never sent again.
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.deepEqual(seen, [1, 2, 3]);
+    assert.equal(engine.counters.redeliveriesAbsorbed, 0);
+    assert.equal(engine.pendingDeliveries, 3);
+    release();
+    await until(() => engine.pendingDeliveries === 0, 5000, 'the acknowledgements');
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.deepEqual(seen, [1, 2, 3]);
+    assert.equal(engine.counters.redeliveriesAbsorbed, 0);
   } finally {
     await engine.close();
     await driverBus.close();

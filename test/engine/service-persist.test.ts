@@ -62,3 +62,29 @@ test('a full store queue on a durable bus: the batch is refused for redelivery, 
     await store.close();
   }
 });
+
+test('on a durable bus, copies of a batch waiting for its commit share its acknowledgement (no waiter each); a copy of a committed batch is acknowledged at once', async () => {
+  const store = await DuckdbStore.open(':memory:');
+  const engine = new EngineService(new InProcessBus(), { ...base, store, backPressure: true });
+  try {
+    await engine.start();
+    const first = engine.ingest({ ...batch(1, 100), boot: 'b1' });
+    assert.ok(first instanceof Promise);
+    for (let i = 0; i < 1000; i++) assert.equal(engine.ingest({ ...batch(1, 100), boot: 'b1' }), first);
+    // The same seq of another boot is another batch.
+    const other = engine.ingest({ ...batch(1, 100), boot: 'b2' });
+    assert.notEqual(other, first);
+    assert.equal(engine.stats.duplicateBatches, 1000);
+    assert.equal(engine.stats.persistWaitingBatches, 2);
+    assert.equal(store.commitWaiters, 2);
+    await engine.persistNow();
+    await Promise.all([first, other]);
+    assert.equal(engine.stats.persistWaitingBatches, 0);
+    assert.equal(engine.ingest({ ...batch(1, 100), boot: 'b2' }), undefined, 'committed: nothing to wait for');
+    assert.equal(store.commitWaiters, 0);
+    assert.deepEqual(await store.query('SELECT count(*)::INTEGER AS n FROM records'), [{ n: 200 }]);
+  } finally {
+    await engine.stop();
+    await store.close();
+  }
+});

@@ -47,14 +47,6 @@ test('the store queue bound and commit period are read and checked', () => {
   e = errorOf('store:\n  commitMs: 10\n');
   assert.equal(e.field, 'store.commitMs');
   assert.match(e.message, /unknown field/);
-
-  // On NATS a batch is acknowledged after its commit: a commit period of ackWait or more is refused.
-  e = errorOf('store:\n  commitIntervalMs: 2000\nbus: { kind: nats, ackWaitSec: 2 }\n');
-  assert.equal(e.line, 2);
-  assert.equal(e.field, 'store.commitIntervalMs');
-  assert.match(e.message, /must be below bus\.ackWaitSec \(2000 ms\) on the NATS bus/);
-  assert.equal(parseConfig('store:\n  commitIntervalMs: 1999\nbus: { kind: nats, ackWaitSec: 2 }\n', 'st.yaml').store.commitIntervalMs, 1999);
-  assert.equal(parseConfig('store:\n  commitIntervalMs: 2000\n', 'st.yaml').store.commitIntervalMs, 2000);
 });
 
 test('a full config is read with units converted', () => {
