@@ -17,8 +17,11 @@ export interface HarnessOptions {
   prefix: string;
   /** Locale of the application's Tags. */
   appLocale: string;
-  /** Switch/router namespaces and their ports whose qdisc drops become Events; one driver each. */
-  eventPorts: { ns: string; devices: string[]; locale: (dev: string) => string }[];
+  /**
+   * Switch/router namespaces and their ports whose qdisc drops become Events; one driver each. `queues`
+   * (default the root: the port's total) selects queues as the qdisc collector's option does, e.g. ['1:10'].
+   */
+  eventPorts: { ns: string; devices: string[]; locale: (dev: string) => string; queues?: string[] }[];
   samplePeriodMs: number;
   learn: Record<string, unknown>;
   /** The `controller:` config section (policies); its journal goes next to the socket. */
@@ -51,7 +54,7 @@ export class SmartTagsHarness {
       id: `switch${i + 1}`,
       locales: [p.locale(p.devices[0]!)],
       bus: this.bus,
-      collectors: [new QdiscCollector({ netns: p.ns, devices: p.devices, periodMs: o.samplePeriodMs, localeOf: p.locale })],
+      collectors: [new QdiscCollector({ netns: p.ns, devices: p.devices, periodMs: o.samplePeriodMs, localeOf: p.locale, queues: p.queues })],
     }));
     this.unsub = this.bus.subscribe<RecordBatch>(SUBJECTS.records, (b) => {
       for (const r of b.records) this.seen[r.kind === 'tag' ? 'tags' : 'events']++;

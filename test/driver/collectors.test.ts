@@ -138,6 +138,79 @@ test('qdisc collector reports bfifo drops and backlog at a switch namespace; tcp
   assert.equal(existsSync(`/run/netns/${NS_A}`), false);
 });
 
+test('qdisc collector per queue: on an htb port each class\'s bfifo reports its own drops, the root their sum', { skip, timeout: 60_000 }, async () => {
+  const nsA = `st-${tag}-qa`;
+  const nsB = `st-${tag}-qb`;
+  try {
+    for (const ns of [nsA, nsB]) {
+      run(['ip', 'netns', 'add', ns]);
+      created.push(ns);
+    }
+    run(['ip', '-n', nsA, 'link', 'add', 'qa', 'type', 'veth', 'peer', 'name', 'qb', 'netns', nsB]);
+    run(['ip', '-n', nsA, 'addr', 'add', '10.251.9.1/24', 'dev', 'qa']);
+    run(['ip', '-n', nsB, 'addr', 'add', '10.251.9.2/24', 'dev', 'qb']);
+    run(['ip', '-n', nsA, 'link', 'set', 'qa', 'up']);
+    run(['ip', '-n', nsB, 'link', 'set', 'qb', 'up']);
+    // The testbed's port: htb default class 1:10 and a bulk class 1:11 (UDP to port 9998), each with a bfifo.
+    run(['tc', '-n', nsA, 'qdisc', 'add', 'dev', 'qa', 'root', 'handle', '1:', 'htb', 'default', '10']);
+    run(['tc', '-n', nsA, 'class', 'add', 'dev', 'qa', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '2mbit', 'quantum', '1514']);
+    for (const minor of ['10', '11']) {
+      run(['tc', '-n', nsA, 'class', 'add', 'dev', 'qa', 'parent', '1:1', 'classid', `1:${minor}`, 'htb', 'rate', '1mbit', 'ceil', '2mbit', 'quantum', '1514']);
+      run(['tc', '-n', nsA, 'qdisc', 'add', 'dev', 'qa', 'parent', `1:${minor}`, 'handle', `${minor}:`, 'bfifo', 'limit', '6000']);
+    }
+    run(['tc', '-n', nsA, 'filter', 'add', 'dev', 'qa', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dport', '9998', '0xffff', 'flowid', '1:11']);
+
+    const events: SmartRecord[] = [];
+    const byQueue = new QdiscCollector({ netns: nsA, devices: ['qa'], periodMs: 2, queues: ['root', 'leaves'], backlogThresholdBytes: 4000 });
+    const byId = createCollector('qdisc', { devices: ['qa'], periodMs: 5, queues: ['10:', '1:11'] }, { namespace: nsA });
+    const picked: SmartRecord[] = [];
+    const unknown = new QdiscCollector({ netns: nsA, devices: ['qa'], queues: ['1:99'] });
+    await assert.rejects(unknown.start(() => undefined), /no qdisc under class 1:99 on qa \(qdisc@/);
+    await unknown.stop();
+    await byQueue.start((e) => events.push(...e));
+    await byId.start((e) => picked.push(...e));
+    try {
+      // 40 datagrams to the default class, 300 to the bulk class, in bursts far above 2 Mbit/s.
+      await nodeIn(nsA, `
+const s = require('node:dgram').createSocket('udp4');
+const buf = Buffer.alloc(1200);
+let n = 0;
+function burst() { for (let i = 0; i < 30; i++) s.send(buf, 9998, '10.251.9.2'); if (n < 4) for (let i = 0; i < 10; i++) s.send(buf, 9999, '10.251.9.2'); if (++n < 10) setTimeout(burst, 2); else setTimeout(() => s.close(), 50); }
+burst();`);
+      await new Promise((r) => setTimeout(r, 100));
+      const kernel = JSON.parse(run(['tc', '-n', nsA, '-s', '-j', 'qdisc', 'show', 'dev', 'qa'])) as { handle: string; drops: number }[];
+      const drops = (h: string) => kernel.find((q) => q.handle === h)!.drops;
+      assert.ok(drops('10:') > 0 && drops('11:') > drops('10:'), `drops: default ${drops('10:')}, bulk ${drops('11:')}`);
+      assert.equal(drops('1:'), drops('10:') + drops('11:'), 'the htb root counts its leaves\' drops');
+      const sum = (list: SmartRecord[], locale: string, name = 'qdisc_drop') => list.filter((e) => e.name === name && e.locale === locale).reduce((a, e) => a + e.value, 0);
+      assert.equal(sum(events, `${nsA}/qa`), drops('1:'), 'root: the port total, under the device locale as before');
+      assert.equal(sum(events, `${nsA}/qa/1:10`), drops('10:'), 'the default class\'s queue');
+      assert.equal(sum(events, `${nsA}/qa/1:11`), drops('11:'), 'the bulk class\'s queue');
+      assert.deepEqual(new Set(events.map((e) => e.locale)), new Set([`${nsA}/qa`, `${nsA}/qa/1:10`, `${nsA}/qa/1:11`]));
+      assert.ok(events.some((e) => e.name === 'backlog' && e.locale === `${nsA}/qa/1:11` && e.value > 4000), 'backlog per queue');
+      // By qdisc handle and by class id: the same queues, no root.
+      assert.equal(sum(picked, `${nsA}/qa/1:10`), drops('10:'));
+      assert.equal(sum(picked, `${nsA}/qa/1:11`), drops('11:'));
+      assert.equal(picked.filter((e) => e.locale === `${nsA}/qa`).length, 0);
+      assert.equal(byQueue.counters.errors, 0, byQueue.counters.lastError ?? '');
+      assert.equal(byId.counters.errors, 0, byId.counters.lastError ?? '');
+
+      // The bulk class's qdisc removed: a listed class missing fails the sample; `leaves` follows what is left.
+      run(['tc', '-n', nsA, 'qdisc', 'del', 'dev', 'qa', 'parent', '1:11', 'handle', '11:']);
+      const deadline = Date.now() + 5000;
+      while (byId.counters.errors === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.match(byId.counters.lastError ?? '', /no qdisc under class 1:11 on qa/);
+      assert.equal(byQueue.counters.errors, 0, byQueue.counters.lastError ?? '');
+    } finally {
+      await byQueue.stop();
+      await byId.stop();
+    }
+    assert.equal(spawnSync('ip', ['netns', 'pids', nsA], { encoding: 'utf8' }).stdout.trim(), '', 'no tc process is left in the namespace');
+  } finally {
+    cleanup();
+  }
+});
+
 test('a driver forwards collector events to the engine and counts failing samples (a watched device removed)', { skip, timeout: 30_000 }, async () => {
   const ns = `st-${tag}-d`;
   const bus = new InProcessBus();
@@ -183,6 +256,11 @@ test('collector configuration is validated with the field named', () => {
   assert.throws(() => createCollector('qdisc', { period: 5 }), /period: unknown option/);
   assert.throws(() => createCollector('qdisc', { periodMs: 0.5 }), /periodMs: expected a number in \[1,/);
   assert.throws(() => createCollector('qdisc', { devices: ['eth0; rm -rf /'] }), /devices\[0\]: not a valid interface name/);
+  assert.throws(() => createCollector('qdisc', { devices: ['p1'], queues: ['root', '1:1:1'] }), /queues\[1\]: "1:1:1" is not root, leaves, a qdisc handle such as 10: or a class id such as 1:10$/);
+  assert.throws(() => createCollector('qdisc', { queues: ['10:'] }), /queues\[0\]: a qdisc handle or class id needs the devices it is on$/);
+  assert.throws(() => createCollector('qdisc', { queues: [] }), /queues: empty/);
+  assert.throws(() => createCollector('qdisc', { queues: 'leaves' }), /queues: expected a list of strings/);
+  assert.equal(createCollector('qdisc', { queues: ['leaves'] }).name, 'qdisc@host');
   assert.throws(() => createCollector('tcp', { netns: '../etc' }), /netns: not a valid network namespace name/);
   assert.throws(() => createCollector('tcp', { counters: { 'Tcp RetransSegs': 'x' } }), /counters: not a Section.Counter key/);
   assert.equal(createCollector('interface', { periodMs: 50 }, { namespace: 'ns1' }).name, 'interface@ns1');

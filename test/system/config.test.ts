@@ -114,6 +114,11 @@ test('config errors name the file, line, column and field', () => {
   assert.equal(e.line, 5);
   assert.equal(e.field, 'drivers[0].collectors[0].periodMs');
 
+  e = errorOf('drivers:\n  - id: a\n    collectors:\n      - kind: qdisc\n        devices: [p1]\n        queues: [root, "1:x"]\n');
+  assert.equal(e.line, 6);
+  assert.equal(e.field, 'drivers[0].collectors[0].queues[1]');
+  assert.match(e.message, /"1:x" is not root, leaves, a qdisc handle such as 10: or a class id such as 1:10$/);
+
   e = errorOf('controller:\n  maxRules: 10\n  policies:\n    - name: p\n      action: teleport\n');
   assert.equal(e.line, 5);
   assert.equal(e.field, 'controller.policies[0].action');

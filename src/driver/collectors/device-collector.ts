@@ -1,6 +1,7 @@
 // What the per-device collectors (qdisc, interface) share: the namespace and watched devices, one long-lived
-// `tc`/`ip` `-s -j -batch -` asked one `show` per sample, the sampling loop, event emission, and the check that
-// every watched device was seen (a vanished one fails the sample).
+// `tc`/`ip` `-s -j -batch -` asked one `show` per sample, the sampling loop, event emission (locale per device,
+// or per part of it such as a queue), and the check that every watched device was seen (a vanished one, or a
+// part the collector reports missing, fails the sample).
 
 import type { SmartRecord } from '../../protocol/record.ts';
 import { nowMicros } from '../../sdk/clock.ts';
@@ -19,8 +20,8 @@ export interface DeviceCollectorOptions {
   localeOf?: (device: string) => string;
 }
 
-/** Adds one event of the device being read. */
-export type DeviceEvent = (name: string, value: number) => void;
+/** Adds one event of the device being read; `part` (e.g. a queue) makes its locale `<device locale>/<part>`. */
+export type DeviceEvent = (name: string, value: number, part?: string) => void;
 
 export abstract class DeviceCollector implements Collector {
   readonly name: string;
@@ -66,25 +67,32 @@ export abstract class DeviceCollector implements Collector {
     if (!Array.isArray(out)) throw new Error(`${this.tool} ${this.show}: expected a JSON array`);
     const time = nowMicros();
     const events: SmartRecord[] = [];
-    const seen = new Set<string>();
+    const byDevice = new Map<string, Record<string, unknown>[]>();
     for (const entry of out as Record<string, unknown>[]) {
       const dev = this.deviceOf(entry);
       if (dev === null || (this.devices && !this.devices.has(dev))) continue;
-      seen.add(dev);
-      this.read(dev, entry, (name, value) => events.push({ time, locale: this.localeOf(dev), kind: 'event', name, value }));
+      const list = byDevice.get(dev);
+      if (list) list.push(entry);
+      else byDevice.set(dev, [entry]);
+    }
+    const problems: string[] = [];
+    for (const [dev, entries] of byDevice) {
+      const locale = this.localeOf(dev);
+      problems.push(...this.read(dev, entries, (name, value, part) => events.push({ time, locale: part === undefined ? locale : `${locale}/${part}`, kind: 'event', name, value })));
     }
     if (events.length) {
       this.counters.events += events.length;
       this.emit(events);
     }
-    const missing = this.devices ? [...this.devices].filter((d) => !seen.has(d)) : [];
-    if (missing.length) throw new Error(`${this.absent} ${missing.join(', ')} (${this.name})`);
+    const missing = this.devices ? [...this.devices].filter((d) => !byDevice.has(d)) : [];
+    if (missing.length) problems.unshift(`${this.absent} ${missing.join(', ')}`);
+    if (problems.length) throw new Error(`${problems.join('; ')} (${this.name})`);
   }
 
-  /** The device an entry of the `show` output describes, or null when it is not one to read. */
+  /** The device an entry of the `show` output belongs to, or null when it is not one to read. */
   protected abstract deviceOf(entry: Record<string, unknown>): string | null;
-  /** Reads a watched device's entry, adding its events. */
-  protected abstract read(dev: string, entry: Record<string, unknown>, event: DeviceEvent): void;
+  /** Reads a watched device's entries (in `show` order), adding its events; returns what it missed (failing the sample). */
+  protected abstract read(dev: string, entries: Record<string, unknown>[], event: DeviceEvent): string[];
 }
 
 /** A counter value of tool JSON: a finite number, else 0. */

@@ -23,7 +23,7 @@ export class CollectorConfigError extends Error {
 }
 
 const ALLOWED: Record<(typeof COLLECTOR_KINDS)[number], string[]> = {
-  qdisc: ['netns', 'devices', 'periodMs', 'backlogThresholdBytes'],
+  qdisc: ['netns', 'devices', 'periodMs', 'backlogThresholdBytes', 'queues'],
   interface: ['netns', 'devices', 'periodMs'],
   tcp: ['netns', 'periodMs', 'locale', 'counters'],
 };
@@ -42,7 +42,13 @@ export function createCollector(kind: string, options: Record<string, unknown>, 
   const periodMs = optNumber(options, 'periodMs', 1, 3_600_000);
   try {
     if (k === 'qdisc') {
-      return new QdiscCollector({ netns, periodMs, devices: optStrings(options, 'devices'), backlogThresholdBytes: optNumber(options, 'backlogThresholdBytes', 0, 1e12) });
+      return new QdiscCollector({
+        netns,
+        periodMs,
+        devices: optStrings(options, 'devices'),
+        backlogThresholdBytes: optNumber(options, 'backlogThresholdBytes', 0, 1e12),
+        queues: optStrings(options, 'queues'),
+      });
     }
     if (k === 'interface') return new InterfaceCollector({ netns, periodMs, devices: optStrings(options, 'devices') });
     const counters = options.counters;

@@ -19,13 +19,15 @@ export class InterfaceCollector extends DeviceCollector {
     return typeof l.ifname === 'string' && l.stats64 ? l.ifname : null;
   }
 
-  protected read(dev: string, l: Record<string, unknown>, event: DeviceEvent): void {
-    const stats = l.stats64 as Stats;
+  protected read(dev: string, links: Record<string, unknown>[], event: DeviceEvent): string[] {
+    const stats = links[0]!.stats64 as Stats;
     const now = { drops: num(stats.rx?.dropped) + num(stats.tx?.dropped), errors: num(stats.rx?.errors) + num(stats.tx?.errors) };
     const before = this.last.get(dev);
     this.last.set(dev, now);
-    if (!before) return;
-    if (now.drops > before.drops) event('if_drop', now.drops - before.drops);
-    if (now.errors > before.errors) event('if_error', now.errors - before.errors);
+    if (before) {
+      if (now.drops > before.drops) event('if_drop', now.drops - before.drops);
+      if (now.errors > before.errors) event('if_error', now.errors - before.errors);
+    }
+    return [];
   }
 }
