@@ -249,7 +249,7 @@ export function decodePacket(buf: Uint8Array, packetNo: number): DecodedPacket {
   if (version !== WIRE_VERSION) fail('version', 2, `unsupported version ${version}, expected ${WIRE_VERSION}`);
   const type = view.getUint8(3);
   const seq = view.getUint32(4, true);
-  if (type === PacketType.batch) return { type, batch: decodeBatchBody(buf, view, seq, fail) };
+  if (type === PacketType.batch) return { type, batch: decodeBatchBody(buf, view, seq, packetNo) };
   if (type === PacketType.reply || type === PacketType.hint || type === PacketType.thresholds) {
     let body: unknown;
     try {
@@ -285,58 +285,81 @@ function checkThresholds(t: ThresholdsBody, fail: (field: string, reason: string
   return t;
 }
 
-function decodeBatchBody(buf: Uint8Array, view: DataView, seq: number, fail: (f: string, o: number, r: string) => never): DecodedBatch {
+function decodeBatchBody(buf: Uint8Array, view: DataView, seq: number, packetNo: number): DecodedBatch {
+  // No closures or TextDecoder calls for the usual packet: every string is read by readIdentifier.
   let o = HEADER_BYTES;
-  const need = (bytes: number, field: string) => {
-    if (o + bytes > buf.length) fail(field, o, `needs ${bytes} bytes, packet ends at ${buf.length}`);
-  };
-  const readString = (field: string, allowEmpty: boolean): string => {
-    need(2, `${field}.length`);
-    const len = view.getUint16(o, true);
-    if (len > MAX_IDENTIFIER_BYTES) fail(`${field}.length`, o, `${len} bytes exceeds ${MAX_IDENTIFIER_BYTES}`);
-    o += 2;
-    need(len, field);
-    let s = '';
-    try {
-      s = utf8Strict.decode(buf.subarray(o, o + len));
-    } catch {
-      fail(field, o, 'invalid UTF-8');
-    }
-    if (!(allowEmpty && len === 0)) {
-      const problem = identifierProblem(s);
-      if (problem) fail(field, o, problem);
-    }
-    o += len;
-    return s;
-  };
-  const locale = readString('locale', true);
-  need(2, 'nameCount');
+  const locale = readIdentifier(buf, view, o, -1, packetNo);
+  o += 2 + view.getUint16(o, true);
+  need(buf, o, 2, 'nameCount', packetNo);
   const nameCount = view.getUint16(o, true);
-  if (nameCount > MAX_NAMES_PER_PACKET) fail('nameCount', o, `${nameCount} names exceeds ${MAX_NAMES_PER_PACKET}`);
+  if (nameCount > MAX_NAMES_PER_PACKET) throw new WireError('nameCount', o, packetNo, `${nameCount} names exceeds ${MAX_NAMES_PER_PACKET}`);
   o += 2;
   const names: string[] = new Array(nameCount);
-  for (let i = 0; i < nameCount; i++) names[i] = readString(`names[${i}]`, false);
-  need(2, 'recordCount');
+  for (let i = 0; i < nameCount; i++) {
+    names[i] = readIdentifier(buf, view, o, i, packetNo);
+    o += 2 + view.getUint16(o, true);
+  }
+  need(buf, o, 2, 'recordCount', packetNo);
   const count = view.getUint16(o, true);
   o += 2;
   if (o + count * RECORD_BYTES !== buf.length) {
-    fail('recordCount', o - 2, `${count} records need ${count * RECORD_BYTES} bytes, packet has ${buf.length - o}`);
+    throw new WireError('recordCount', o - 2, packetNo, `${count} records need ${count * RECORD_BYTES} bytes, packet has ${buf.length - o}`);
   }
   const records: SmartRecord[] = new Array(count);
   const requestIds = new Uint32Array(count);
   for (let i = 0; i < count; i++, o += RECORD_BYTES) {
     const time = view.getFloat64(o, true);
-    if (!Number.isSafeInteger(time) || time < 0) fail(`records[${i}].time`, o, `not a non-negative integer of microseconds: ${time}`);
+    if (!Number.isSafeInteger(time) || time < 0) throw new WireError(`records[${i}].time`, o, packetNo, `not a non-negative integer of microseconds: ${time}`);
     const value = view.getFloat64(o + 8, true);
-    if (!Number.isFinite(value)) fail(`records[${i}].value`, o + 8, `not a finite number: ${value}`);
+    if (!Number.isFinite(value)) throw new WireError(`records[${i}].value`, o + 8, packetNo, `not a finite number: ${value}`);
     const nameIndex = view.getUint16(o + 16, true);
-    if (nameIndex >= nameCount) fail(`records[${i}].name`, o + 16, `name index ${nameIndex} outside the ${nameCount}-name table`);
+    if (nameIndex >= nameCount) throw new WireError(`records[${i}].name`, o + 16, packetNo, `name index ${nameIndex} outside the ${nameCount}-name table`);
     const flags = view.getUint8(o + 18);
-    if ((flags & ~KNOWN_FLAGS) !== 0) fail(`records[${i}].flags`, o + 18, `unknown flags 0x${flags.toString(16)}`);
+    if ((flags & ~KNOWN_FLAGS) !== 0) throw new WireError(`records[${i}].flags`, o + 18, packetNo, `unknown flags 0x${flags.toString(16)}`);
     requestIds[i] = view.getUint32(o + 20, true);
     records[i] = { time, locale, kind: flags & FLAG_EVENT ? 'event' : 'tag', name: names[nameIndex]!, value };
   }
   return { seq, locale, names, records, requestIds };
+}
+
+function need(buf: Uint8Array, o: number, bytes: number, field: string, packetNo: number): void {
+  if (o + bytes > buf.length) throw new WireError(field, o, packetNo, `needs ${bytes} bytes, packet ends at ${buf.length}`);
+}
+
+/**
+ * The length-prefixed identifier at `o`, validated: the locale (name = -1, may be empty) or names[name]. Printable
+ * ASCII (the usual case) is valid UTF-8 and a valid identifier as it stands, so it is read byte by byte; anything
+ * else goes through the strict UTF-8 decoder and identifierProblem.
+ */
+function readIdentifier(buf: Uint8Array, view: DataView, o: number, name: number, packetNo: number): string {
+  if (o + 2 > buf.length) throw new WireError(`${identifierField(name)}.length`, o, packetNo, `needs 2 bytes, packet ends at ${buf.length}`);
+  const len = view.getUint16(o, true);
+  if (len > MAX_IDENTIFIER_BYTES) throw new WireError(`${identifierField(name)}.length`, o, packetNo, `${len} bytes exceeds ${MAX_IDENTIFIER_BYTES}`);
+  o += 2;
+  if (o + len > buf.length) throw new WireError(identifierField(name), o, packetNo, `needs ${len} bytes, packet ends at ${buf.length}`);
+  let s = '';
+  let ascii = len <= MAX_IDENTIFIER_LENGTH;
+  for (let i = o, end = o + len; ascii && i < end; i++) {
+    const c = buf[i]!;
+    if (c < 0x20 || c >= 0x7f) ascii = false;
+    else s += String.fromCharCode(c);
+  }
+  if (ascii) {
+    if (len === 0 && name >= 0) throw new WireError(identifierField(name), o, packetNo, 'empty');
+    return s;
+  }
+  try {
+    s = utf8Strict.decode(buf.subarray(o, o + len));
+  } catch {
+    throw new WireError(identifierField(name), o, packetNo, 'invalid UTF-8');
+  }
+  const problem = identifierProblem(s);
+  if (problem) throw new WireError(identifierField(name), o, packetNo, problem);
+  return s;
+}
+
+function identifierField(name: number): string {
+  return name < 0 ? 'locale' : `names[${name}]`;
 }
 
 /**
