@@ -93,11 +93,11 @@ export class AppListener {
     return sock.address().port;
   }
 
-  /** Sends a hint to every connected app of its locale; returns how many received it. */
-  deliverHint(hint: WireHint): number {
+  /** Sends a hint to every connected app of its locale but `except`; returns how many received it. */
+  deliverHint(hint: WireHint, except: AppSource | null): number {
     const set = this.byLocale.get(hint.locale);
     let n = 0;
-    if (set) for (const s of set) if (s.hint(hint)) n++;
+    if (set) for (const s of set) if (s !== except && s.hint(hint)) n++;
     return n;
   }
 

@@ -70,6 +70,12 @@ export class Driver {
   private readonly hintSubs = new Map<string, () => void>();
   private readonly unsubs: (() => void)[] = [];
   private inflight = 0;
+  /**
+   * While the controller decides synchronously on a Tag an app waits for (in-process bus): that app, and the hints
+   * published meanwhile for its locale. They reach it in the reply only, one packet instead of hint + reply.
+   */
+  private deciding: AppSource | null = null;
+  private held: Hint[] | null = null;
   private readonly actionProbability: number;
   private started = false;
   private stopped = false;
@@ -213,23 +219,50 @@ export class Driver {
     c.actionsRequested++;
     const req: ActionRequest = { driver: this.id, tag, signatures };
     // A decision that exists at once (a hint) comes back in the microtask right after this batch: no timer, no hop.
-    this.bus.request<ActionRequest, ActionReply>(SUBJECTS.action, req, this.opts.actionTimeoutMs ?? 1000).then(
+    this.deciding = requestId ? source : null;
+    let pending: Promise<ActionReply>;
+    let held: Hint[] | null;
+    try {
+      pending = this.bus.request<ActionRequest, ActionReply>(SUBJECTS.action, req, this.opts.actionTimeoutMs ?? 1000);
+    } finally {
+      held = this.held;
+      this.deciding = null;
+      this.held = null;
+    }
+    pending.then(
       (reply) => {
         this.inflight--;
         c.actionsDecided++;
-        if (requestId && source) this.reply(source, requestId, ReplyStatus.decided, reply);
+        if (requestId && source) this.reply(source, requestId, ReplyStatus.decided, reply, undefined, held);
       },
       (err: Error) => {
         this.inflight--;
         c.actionsFailed++;
-        if (requestId && source) this.reply(source, requestId, ReplyStatus.failed, undefined, err.message);
+        if (requestId && source) this.reply(source, requestId, ReplyStatus.failed, undefined, err.message, held);
       },
     );
   }
 
-  private reply(source: AppSource, requestId: number, status: (typeof ReplyStatus)[keyof typeof ReplyStatus], reply?: ActionReply, message?: string): void {
-    if (source.reply({ requestId, status, reply, message })) this.counters.repliesSent++;
-    else countDrop(this.counters, 'reply-undeliverable');
+  /** Replies to a waiting app; hints held for it go in the reply when it carries them, else as hint packets before it. */
+  private reply(source: AppSource, requestId: number, status: (typeof ReplyStatus)[keyof typeof ReplyStatus], reply?: ActionReply, message?: string, held?: Hint[] | null): void {
+    const c = this.counters;
+    let hintsOnlyInReply: number[] | undefined;
+    if (held) {
+      for (const h of held) {
+        const i = reply ? reply.hints.indexOf(h) : -1;
+        if (i >= 0) (hintsOnlyInReply ??= []).push(i);
+        else if (source.hint(h)) c.hintsDelivered++;
+        else c.hintsUndeliverable++;
+      }
+    }
+    const n = hintsOnlyInReply?.length ?? 0;
+    if (source.reply({ requestId, status, reply, message, hintsOnlyInReply })) {
+      c.repliesSent++;
+      c.hintsDelivered += n;
+    } else {
+      countDrop(c, 'reply-undeliverable');
+      c.hintsUndeliverable += n;
+    }
   }
 
   private subscribeHints(locale: string): void {
@@ -237,9 +270,12 @@ export class Driver {
     this.hintSubs.set(
       locale,
       this.bus.subscribe<Hint>(SUBJECTS.hint(locale), (h) => {
-        const n = this.apps.deliverHint(h);
+        // The app whose Tag this hint answers gets it with its reply (counted when that is sent).
+        const own = this.deciding !== null && this.deciding.locale === h.locale ? this.deciding : null;
+        if (own) (this.held ??= []).push(h);
+        const n = this.apps.deliverHint(h, own);
         if (n > 0) this.counters.hintsDelivered += n;
-        else this.counters.hintsUndeliverable++;
+        else if (!own) this.counters.hintsUndeliverable++;
       }),
     );
   }

@@ -75,6 +75,11 @@ export interface ReplyBody {
   reply?: WireActionReply;
   /** Why, when status is `failed`. */
   message?: string;
+  /**
+   * Indexes into reply.hints of the hints for this app that the driver sent in this reply only, not also as hint
+   * packets (hints the controller published while deciding on the app's own Tag): the SDK hands them to onHint.
+   */
+  hintsOnlyInReply?: number[];
 }
 
 export class WireError extends Error {
@@ -264,6 +269,10 @@ export function decodePacket(buf: Uint8Array, packetNo: number): DecodedPacket {
       if (![0, 1, 2].includes(r.status)) fail('status', HEADER_BYTES, `unknown reply status ${JSON.stringify(r.status)}`);
       if (r.reply !== undefined && (typeof r.reply !== 'object' || r.reply === null || !Array.isArray(r.reply.hints) || !Array.isArray(r.reply.rules))) fail('reply', HEADER_BYTES, 'needs arrays rules and hints');
       if (r.reply?.standing !== undefined && typeof r.reply.standing !== 'boolean') fail('reply.standing', HEADER_BYTES, `not a boolean: ${JSON.stringify(r.reply.standing)}`);
+      const only = r.hintsOnlyInReply;
+      if (only !== undefined && (!Array.isArray(only) || !only.every((i) => Number.isInteger(i) && i >= 0 && i < (r.reply?.hints.length ?? 0)))) {
+        fail('hintsOnlyInReply', HEADER_BYTES, `not a list of indexes into reply.hints: ${JSON.stringify(only)}`);
+      }
       return { type, seq, reply: r };
     }
     if (type === PacketType.thresholds) return { type, seq, thresholds: checkThresholds(body as ThresholdsBody, (f, r) => fail(f, HEADER_BYTES, r)) };

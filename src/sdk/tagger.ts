@@ -2,7 +2,8 @@
 // tagger, no allocation) and never blocks or throws; batches are flushed by size and by timer to the driver.
 // `tagAndWait()` carries a request id and resolves with the driver's reply or a timeout, or at once ('no-action') below
 // the act-above value the driver pushed for that tag name, or with the controller's standing decision for that
-// name (hints only, kept until the next act-above table); hints arrive via onHint.
+// name (hints only, kept until the next act-above table); hints arrive via onHint (as hint packets, or inside the
+// reply to the app's own Tag).
 
 import { identifierProblem } from '../protocol/record.ts';
 import {
@@ -427,6 +428,10 @@ class RingTagger implements Tagger {
 
   private onPacket(p: DecodedPacket): void {
     if (p.type === PacketType.reply) {
+      // Hints the driver sent to this app only inside the reply (its own Tag's): to the listeners first, as a hint
+      // packet would have been, also when the wait is over.
+      const only = p.reply.hintsOnlyInReply;
+      if (only && p.reply.reply) for (const i of only) this.emitHint(p.reply.reply.hints[i]!);
       const w = this.waiters.get(p.reply.requestId);
       if (!w) return;
       this.stats.replies++;
@@ -446,14 +451,16 @@ class RingTagger implements Tagger {
       for (const t of p.thresholds.thresholds) table.set(t.name, t.actAbove);
       this.actAbove = table;
       this.standing = new Map();
-    } else if (p.type === PacketType.hint) {
-      this.stats.hints++;
-      for (const cb of this.hintHandlers) {
-        try {
-          cb(p.hint);
-        } catch {
-          // An app's hint handler must not break delivery to the others.
-        }
+    } else if (p.type === PacketType.hint) this.emitHint(p.hint);
+  }
+
+  private emitHint(hint: WireHint): void {
+    this.stats.hints++;
+    for (const cb of this.hintHandlers) {
+      try {
+        cb(hint);
+      } catch {
+        // An app's hint handler must not break delivery to the others.
       }
     }
   }

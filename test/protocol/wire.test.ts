@@ -1,9 +1,9 @@
 // Wire format: identifiers decode the same by the printable-ASCII fast path and the strict UTF-8 path, and every
-// bad identifier is named by field.
+// bad identifier is named by field; a reply's hintsOnlyInReply must index its hints.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PacketType, WireError, decodePacket, encodeBatch } from '../../src/protocol/wire.ts';
+import { PacketType, ReplyStatus, WireError, decodePacket, encodeBatch, encodeReply } from '../../src/protocol/wire.ts';
 
 const rec = (name: string) => ({ time: 1_000_000, kind: 'tag' as const, name, value: 2 });
 
@@ -38,4 +38,13 @@ test('locales and names decode whether ASCII or not; bad ones are named by field
   emptyName.set([0, 0, 0x4d, 0x47], 8 + 2 + 3 + 2); // names[0] length 0, its bytes then read as the record count
   assert.equal(field(emptyName), 'names[0]: empty');
   assert.equal(field(encodeBatch(1, 'a'.repeat(257), [rec('MG')])), 'locale: longer than 256 characters');
+});
+
+test("a reply's hintsOnlyInReply must index its hints", () => {
+  const hint = { locale: 'app', tag: 'MG', action: 'stagger', params: { slotUs: 5 }, expiresAt: 9 };
+  const reply = (hintsOnlyInReply: unknown) =>
+    encodeReply(3, { requestId: 4, status: ReplyStatus.decided, reply: { tag: { ...rec('MG'), locale: 'app' }, rules: [], hints: [hint] }, hintsOnlyInReply: hintsOnlyInReply as number[] });
+  const ok = decodePacket(reply([0]), 1);
+  assert.ok(ok.type === PacketType.reply && ok.reply.hintsOnlyInReply?.[0] === 0);
+  for (const bad of [[1], [-1], [0.5], 'x', {}]) assert.throws(() => decodePacket(reply(bad), 2), (e: unknown) => e instanceof WireError && e.field === 'hintsOnlyInReply');
 });

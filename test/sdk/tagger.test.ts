@@ -220,6 +220,37 @@ test('tagAndWait resolves with the controller decision, says when no signature a
   });
 });
 
+test('a hint decided on the app\'s own Tag reaches its onHint once, from the reply; another app of the locale gets it too', async () => {
+  await withDriver(async ({ bus, driver, socket }) => {
+    bus.publish(SUBJECTS.signatures, { generation: 1, doc: { version: 1, params: {}, signatures: [signature('MG', 'app:h')] } });
+    bus.respond<ActionRequest, ActionReply>(SUBJECTS.action, (req) => {
+      const hint: Hint = { locale: req.tag.locale, tag: req.tag.name, action: 'stagger', params: { slotUs: 900 }, expiresAt: req.tag.time + 5000 };
+      bus.publish(SUBJECTS.hint(req.tag.locale), hint);
+      return { tag: req.tag, rules: [], hints: [hint] };
+    });
+    const asking = createTagger({ endpoint: socket, locale: 'app:h' });
+    const other = createTagger({ endpoint: socket, locale: 'app:h' });
+    try {
+      const heard: Hint[] = [];
+      const heardByOther: Hint[] = [];
+      asking.onHint((h) => heard.push(h));
+      other.onHint((h) => heardByOther.push(h));
+      await until(() => driver.signatures.size === 1 && driver.counters.thresholdTablesSent === 2, 3000, 'both apps announcing their locale');
+      const r = await asking.tagAndWait('MG', 3, { timeoutMs: 2000 });
+      assert.equal(heard.length, 1, 'heard before the wait resolved');
+      assert.ok(r.status === 'decided' && r.reply.hints.length === 1);
+      await until(() => heardByOther.length === 1, 3000, 'the hint at the other app');
+      await new Promise((res) => setTimeout(res, 50));
+      assert.deepEqual(heard, r.reply.hints, 'heard once');
+      assert.deepEqual(heardByOther, r.reply.hints);
+      assert.deepEqual([asking.stats.hints, other.stats.hints, driver.counters.hintsDelivered], [1, 1, 2]);
+    } finally {
+      await asking.close();
+      await other.close();
+    }
+  });
+});
+
 test('the tagger reconnects to a restarted driver and resumes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'st-sdk-'));
   const socket = join(dir, 'driver.sock');
