@@ -1,11 +1,14 @@
 // The binary wire format between applications (SDK) and their local driver: versioned packets with
-// bounded sizes, a per-packet name table and fixed 24-byte records, plus JSON-bodied replies and hints.
+// bounded sizes, a per-packet name table and fixed 24-byte records, binary replies (wire-reply.ts), and
+// JSON-bodied hints and act-above tables.
 // The decoder validates every field and reports the field, byte offset and packet number on error.
 
 import { MAX_IDENTIFIER_LENGTH, identifierProblem, type Kind, type SmartRecord } from './record.ts';
+import { readReplyBody, writeReplyBody } from './wire-reply.ts';
 
 export const WIRE_MAGIC = 0x5354; // "ST" little-endian
-export const WIRE_VERSION = 1;
+/** 2: reply bodies are binary (wire-reply.ts); they were JSON in version 1. */
+export const WIRE_VERSION = 2;
 
 export const PacketType = { batch: 1, reply: 2, hint: 3, thresholds: 4 } as const;
 export type PacketTypeCode = (typeof PacketType)[keyof typeof PacketType];
@@ -211,8 +214,24 @@ function jsonPacket(type: PacketTypeCode, seq: number, body: unknown, prefix: nu
   return out;
 }
 
+/** Room for the largest packet and its frame prefix: replies are written here, then copied out at their size. */
+const scratch = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + MAX_PACKET_BYTES);
+
+/** A reply packet (binary body, see wire-reply.ts) after `prefix` bytes of frame length (0 = unframed). */
+function replyPacket(seq: number, reply: ReplyBody, prefix: number): Buffer {
+  scratch.writeUInt16LE(WIRE_MAGIC, prefix);
+  scratch[prefix + 2] = WIRE_VERSION;
+  scratch[prefix + 3] = PacketType.reply;
+  scratch.writeUInt32LE(seq >>> 0, prefix + 4);
+  const end = writeReplyBody(scratch, prefix + HEADER_BYTES, prefix + MAX_PACKET_BYTES, reply);
+  if (prefix) scratch.writeUInt32LE(end - prefix, 0);
+  const out = Buffer.allocUnsafe(end);
+  scratch.copy(out, 0, 0, end);
+  return out;
+}
+
 export function encodeReply(seq: number, reply: ReplyBody): Uint8Array {
-  return jsonPacket(PacketType.reply, seq, reply, 0);
+  return replyPacket(seq, reply, 0);
 }
 
 export function encodeHint(seq: number, hint: WireHint): Uint8Array {
@@ -228,9 +247,9 @@ export function frameThresholds(seq: number, body: ThresholdsBody): Buffer {
   return jsonPacket(PacketType.thresholds, seq, body, FRAME_PREFIX_BYTES);
 }
 
-/** encodeReply already framed for a stream socket (one buffer, one copy of the JSON). */
+/** encodeReply already framed for a stream socket (one buffer). */
 export function frameReply(seq: number, reply: ReplyBody): Buffer {
-  return jsonPacket(PacketType.reply, seq, reply, FRAME_PREFIX_BYTES);
+  return replyPacket(seq, reply, FRAME_PREFIX_BYTES);
 }
 
 /** encodeHint already framed for a stream socket. */
@@ -255,7 +274,8 @@ export function decodePacket(buf: Uint8Array, packetNo: number): DecodedPacket {
   const type = view.getUint8(3);
   const seq = view.getUint32(4, true);
   if (type === PacketType.batch) return { type, batch: decodeBatchBody(buf, view, seq, packetNo) };
-  if (type === PacketType.reply || type === PacketType.hint || type === PacketType.thresholds) {
+  if (type === PacketType.reply) return { type, seq, reply: readReplyBody(buf, HEADER_BYTES, fail) };
+  if (type === PacketType.hint || type === PacketType.thresholds) {
     let body: unknown;
     try {
       body = JSON.parse(utf8Strict.decode(buf.subarray(HEADER_BYTES)));
@@ -263,18 +283,6 @@ export function decodePacket(buf: Uint8Array, packetNo: number): DecodedPacket {
       fail('body', HEADER_BYTES, `not UTF-8 JSON: ${(err as Error).message}`);
     }
     if (typeof body !== 'object' || body === null) fail('body', HEADER_BYTES, 'not a JSON object');
-    if (type === PacketType.reply) {
-      const r = body as ReplyBody;
-      if (!Number.isInteger(r.requestId) || r.requestId <= 0) fail('requestId', HEADER_BYTES, `not a positive integer: ${JSON.stringify(r.requestId)}`);
-      if (![0, 1, 2].includes(r.status)) fail('status', HEADER_BYTES, `unknown reply status ${JSON.stringify(r.status)}`);
-      if (r.reply !== undefined && (typeof r.reply !== 'object' || r.reply === null || !Array.isArray(r.reply.hints) || !Array.isArray(r.reply.rules))) fail('reply', HEADER_BYTES, 'needs arrays rules and hints');
-      if (r.reply?.standing !== undefined && typeof r.reply.standing !== 'boolean') fail('reply.standing', HEADER_BYTES, `not a boolean: ${JSON.stringify(r.reply.standing)}`);
-      const only = r.hintsOnlyInReply;
-      if (only !== undefined && (!Array.isArray(only) || !only.every((i) => Number.isInteger(i) && i >= 0 && i < (r.reply?.hints.length ?? 0)))) {
-        fail('hintsOnlyInReply', HEADER_BYTES, `not a list of indexes into reply.hints: ${JSON.stringify(only)}`);
-      }
-      return { type, seq, reply: r };
-    }
     if (type === PacketType.thresholds) return { type, seq, thresholds: checkThresholds(body as ThresholdsBody, (f, r) => fail(f, HEADER_BYTES, r)) };
     const h = body as WireHint;
     if (typeof h.action !== 'string' || typeof h.tag !== 'string' || typeof h.locale !== 'string') fail('hint', HEADER_BYTES, 'needs string locale, tag and action');

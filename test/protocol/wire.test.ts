@@ -1,11 +1,22 @@
 // Wire format: identifiers decode the same by the printable-ASCII fast path and the strict UTF-8 path, and every
-// bad identifier is named by field; a reply's hintsOnlyInReply must index its hints.
+// bad identifier is named by field; binary replies come back as they were sent, and a damaged one names its field.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PacketType, ReplyStatus, WireError, decodePacket, encodeBatch, encodeReply } from '../../src/protocol/wire.ts';
+import { PacketType, ReplyStatus, WireError, decodePacket, encodeBatch, encodeReply, frameReply, type ReplyBody } from '../../src/protocol/wire.ts';
 
 const rec = (name: string) => ({ time: 1_000_000, kind: 'tag' as const, name, value: 2 });
+
+/** What decodePacket says about a packet: "field: reason", or "decoded". */
+function field(packet: Uint8Array): string {
+  try {
+    decodePacket(packet, 9);
+  } catch (e) {
+    assert.ok(e instanceof WireError, String(e));
+    return `${e.field}: ${e.reason}`;
+  }
+  return 'decoded';
+}
 
 test('locales and names decode whether ASCII or not; bad ones are named by field', () => {
   for (const [locale, name] of [['app:web-1', 'MG'], ['', 'x'], ['café/東京', 'naïve'], ['a'.repeat(256), 'b'.repeat(256)]]) {
@@ -14,15 +25,6 @@ test('locales and names decode whether ASCII or not; bad ones are named by field
     assert.equal(d.batch.locale, locale);
     assert.deepEqual(d.batch.records.map((r) => r.name), [name, 'MG']);
   }
-  const field = (packet: Uint8Array) => {
-    try {
-      decodePacket(packet, 9);
-    } catch (e) {
-      assert.ok(e instanceof WireError, String(e));
-      return `${e.field}: ${e.reason}`;
-    }
-    return 'decoded';
-  };
   // Bytes patched into "ZZ" of the second name: DEL, a control character, invalid UTF-8.
   const patched = (bytes: number[]) => {
     const p = encodeBatch(1, 'app', [rec('MG'), rec('ZZ')]);
@@ -40,11 +42,56 @@ test('locales and names decode whether ASCII or not; bad ones are named by field
   assert.equal(field(encodeBatch(1, 'a'.repeat(257), [rec('MG')])), 'locale: longer than 256 characters');
 });
 
-test("a reply's hintsOnlyInReply must index its hints", () => {
-  const hint = { locale: 'app', tag: 'MG', action: 'stagger', params: { slotUs: 5 }, expiresAt: 9 };
-  const reply = (hintsOnlyInReply: unknown) =>
-    encodeReply(3, { requestId: 4, status: ReplyStatus.decided, reply: { tag: { ...rec('MG'), locale: 'app' }, rules: [], hints: [hint] }, hintsOnlyInReply: hintsOnlyInReply as number[] });
-  const ok = decodePacket(reply([0]), 1);
-  assert.ok(ok.type === PacketType.reply && ok.reply.hintsOnlyInReply?.[0] === 0);
-  for (const bad of [[1], [-1], [0.5], 'x', {}]) assert.throws(() => decodePacket(reply(bad), 2), (e: unknown) => e instanceof WireError && e.field === 'hintsOnlyInReply');
+const hint = { locale: 'app', tag: 'MG', action: 'stagger', params: { slotUs: 5, responders: 3 }, expiresAt: 1_000_900 };
+const full: ReplyBody = {
+  requestId: 4,
+  status: ReplyStatus.decided,
+  reply: {
+    tag: { time: 1_000_000, locale: 'app', kind: 'tag', name: 'MG', value: 2.5 },
+    rules: [
+      { id: 'r1-a', action: 'pace', target: 'ns1/veth0 1:1', params: { rate: 33_333_333, dev: 'veth0', burst: null, nested: { a: [1, 'x'] }, on: true, off: false }, expiresAt: 1_005_000, status: 'applied' },
+      { id: 'r1-b', action: 'delay', target: 'östlich/网', params: {}, expiresAt: 1_006_000, status: 'refused', reason: 'limit: 16 rules active (maxRules) — ünïcode' },
+      { id: 'r1-c', action: 'reroute', target: 't', params: { table: 7 }, expiresAt: 0, status: 'dry-run' },
+    ],
+    hints: [hint, { ...hint, locale: 'other', params: { windowBytes: 28_700, kind: 'window', negative: -0.25 } }],
+  },
+  hintsOnlyInReply: [0],
+};
+
+test('a binary reply comes back as it was sent: rules, hints, every kind of parameter, standing, message', () => {
+  const bodies: ReplyBody[] = [
+    full,
+    { ...full, reply: { ...full.reply!, rules: [], hints: [hint], standing: true }, hintsOnlyInReply: undefined },
+    { requestId: 0xffffffff, status: ReplyStatus.failed, message: 'request on smarttags.action timed out after 1000 ms' },
+    { requestId: 1, status: ReplyStatus.noSignature },
+  ];
+  for (const body of bodies) {
+    const d = decodePacket(encodeReply(7, body), 1);
+    assert.ok(d.type === PacketType.reply && d.seq === 7);
+    const want = JSON.parse(JSON.stringify(body)) as ReplyBody; // what JSON kept: no undefined fields
+    assert.deepEqual(d.reply, want);
+    const framed = frameReply(7, body);
+    assert.equal(framed.readUInt32LE(0), framed.length - 4);
+    assert.deepEqual(decodePacket(framed.subarray(4), 2), d);
+  }
+  assert.throws(() => encodeReply(1, { ...full, reply: { ...full.reply!, hints: [{ ...hint, params: { big: 'x'.repeat(70_000) } }] } }), RangeError);
+});
+
+test('a damaged reply names its field', () => {
+  const good = encodeReply(3, full);
+  const at = (s: string) => Buffer.from(good).indexOf(s);
+  const patched = (offset: number, bytes: number[]) => {
+    const p = Uint8Array.from(good);
+    p.set(bytes, offset);
+    return p;
+  };
+  assert.equal(field(good), 'decoded');
+  assert.equal(field(encodeReply(3, { ...full, hintsOnlyInReply: [2] })), 'hintsOnlyInReply: index 2 outside the 2 hints of the reply');
+  assert.equal(field(patched(8, [0, 0, 0, 0])), 'requestId: not a positive integer: 0');
+  assert.equal(field(patched(12, [9])), 'status: unknown reply status 9');
+  assert.equal(field(patched(13, [0x81])), 'flags: unknown flags 0x81');
+  assert.equal(field(patched(at('stagger'), [0xc3, 0x28])), 'reply.hints[0].action: invalid UTF-8');
+  assert.equal(field(patched(at('r1-c') + 4 + 2 + 7 + 2 + 1 + 8, [5])), 'reply.rules[2].status: unknown rule status 5');
+  assert.equal(field(good.subarray(0, good.length - 3)), 'reply.hints[1].params.negative: needs 8 bytes, packet ends at ' + (good.length - 3));
+  assert.equal(field(Uint8Array.from([...good, 0])), `length: 1 bytes after the reply`);
 });
