@@ -20,6 +20,11 @@ export interface Bus {
   subscribe<T>(subject: string, handler: Handler<T>): () => void;
   /** Request/reply with a single responder per subject. Rejects after timeoutMs. */
   request<Q, R>(subject: string, req: Q, timeoutMs: number): Promise<R>;
+  /**
+   * Optional: request/reply answered through `done`, called before `call` returns when the responder answers at once
+   * (no promise, no microtask between question and answer); otherwise as request() would settle.
+   */
+  call?<Q, R>(subject: string, req: Q, timeoutMs: number, done: (err: Error | null, reply?: R) => void): void;
   respond<Q, R>(subject: string, responder: Responder<Q, R>): () => void;
   close(): Promise<void>;
 }

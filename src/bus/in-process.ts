@@ -30,30 +30,40 @@ export class InProcessBus implements Bus {
   }
 
   request<Q, R>(subject: string, req: Q, timeoutMs: number): Promise<R> {
+    return new Promise<R>((resolve, reject) => this.call<Q, R>(subject, req, timeoutMs, (err, reply) => (err ? reject(err) : resolve(reply as R))));
+  }
+
+  call<Q, R>(subject: string, req: Q, timeoutMs: number, done: (err: Error | null, reply?: R) => void): void {
     const responder = this.responders.get(subject);
-    if (this.closed || !responder) return Promise.reject(new Error(`no responder for ${subject}`));
+    if (this.closed || !responder) return done(new Error(`no responder for ${subject}`));
     let answer: unknown;
     try {
       answer = responder(req);
     } catch (err) {
-      return Promise.reject(err);
+      return done(err instanceof Error ? err : new Error(String(err)));
     }
-    // An answer that exists at once (a hint decided synchronously) settles the request with no timer.
-    if (typeof (answer as PromiseLike<unknown> | null)?.then !== 'function') return Promise.resolve(answer as R);
-    // One promise and one timer per pending answer: the answer settles it as soon as it exists, the timer only if first.
-    return new Promise<R>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`request on ${subject} timed out after ${timeoutMs} ms`)), timeoutMs);
-      (answer as PromiseLike<unknown>).then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v as R);
-        },
-        (e: unknown) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      );
-    });
+    // An answer that exists at once (a hint decided synchronously) is handed over at once: no timer, no promise.
+    if (typeof (answer as PromiseLike<unknown> | null)?.then !== 'function') return done(null, answer as R);
+    // One timer per pending answer: the answer settles the call as soon as it exists, the timer only if first.
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      done(new Error(`request on ${subject} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    (answer as PromiseLike<unknown>).then(
+      (v) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        done(null, v as R);
+      },
+      (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        done(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
   }
 
   respond<Q, R>(subject: string, responder: Responder<Q, R>): () => void {

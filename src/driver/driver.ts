@@ -218,29 +218,32 @@ export class Driver {
     this.inflight++;
     c.actionsRequested++;
     const req: ActionRequest = { driver: this.id, tag, signatures };
-    // A decision that exists at once (a hint) comes back in the microtask right after this batch: no timer, no hop.
+    const timeoutMs = this.opts.actionTimeoutMs ?? 1000;
+    // Hints published while the controller decides synchronously are held for this app's reply (see `deciding`);
+    // whichever comes first, the answer or the end of the call, takes them.
     this.deciding = requestId ? source : null;
-    let pending: Promise<ActionReply>;
-    let held: Hint[] | null;
-    try {
-      pending = this.bus.request<ActionRequest, ActionReply>(SUBJECTS.action, req, this.opts.actionTimeoutMs ?? 1000);
-    } finally {
+    let deciding = true;
+    let held: Hint[] | null = null;
+    const takeHeld = () => {
+      deciding = false;
       held = this.held;
-      this.deciding = null;
       this.held = null;
+      this.deciding = null;
+    };
+    const done = (err: Error | null, reply?: ActionReply) => {
+      if (deciding) takeHeld();
+      this.inflight--;
+      if (err) c.actionsFailed++;
+      else c.actionsDecided++;
+      if (requestId && source) this.reply(source, requestId, err ? ReplyStatus.failed : ReplyStatus.decided, reply, err?.message, held);
+    };
+    try {
+      // A decision that exists at once (a hint, on the in-process bus) is answered right here: no promise, no hop.
+      if (this.bus.call) this.bus.call<ActionRequest, ActionReply>(SUBJECTS.action, req, timeoutMs, done);
+      else this.bus.request<ActionRequest, ActionReply>(SUBJECTS.action, req, timeoutMs).then((r) => done(null, r), (e: Error) => done(e));
+    } finally {
+      if (deciding) takeHeld();
     }
-    pending.then(
-      (reply) => {
-        this.inflight--;
-        c.actionsDecided++;
-        if (requestId && source) this.reply(source, requestId, ReplyStatus.decided, reply, undefined, held);
-      },
-      (err: Error) => {
-        this.inflight--;
-        c.actionsFailed++;
-        if (requestId && source) this.reply(source, requestId, ReplyStatus.failed, undefined, err.message, held);
-      },
-    );
   }
 
   /** Replies to a waiting app; hints held for it go in the reply when it carries them, else as hint packets before it. */
@@ -256,7 +259,15 @@ export class Driver {
       }
     }
     const n = hintsOnlyInReply?.length ?? 0;
-    if (source.reply({ requestId, status, reply, message, hintsOnlyInReply })) {
+    let sent: boolean;
+    try {
+      sent = source.reply({ requestId, status, reply, message, hintsOnlyInReply });
+    } catch (err) {
+      // A reply over the packet limit: the app's wait times out; the driver goes on.
+      sent = false;
+      this.opts.logger?.warn({ driver: this.id, requestId, err: (err as Error).message }, 'reply not encodable');
+    }
+    if (sent) {
       c.repliesSent++;
       c.hintsDelivered += n;
     } else {

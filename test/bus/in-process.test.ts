@@ -24,3 +24,26 @@ test('in-process request/reply answers and times out', async () => {
   await assert.rejects(bus.request('never', 1, 20), /timed out/);
   await assert.rejects(bus.request('absent', 1, 20), /no responder/);
 });
+
+test('in-process call answers a synchronous responder before it returns, a later answer or a timeout once', async () => {
+  const bus = new InProcessBus();
+  bus.respond<number, number>('double', (n) => n * 2);
+  bus.respond<number, number>('slow', async (n) => {
+    await new Promise((r) => setTimeout(r, 30));
+    return n;
+  });
+  bus.respond<number, number>('throws', () => {
+    throw new Error('bad request');
+  });
+  const got: string[] = [];
+  const done = (what: string) => (err: Error | null, reply?: number) => got.push(`${what}: ${err ? err.message : reply}`);
+  bus.call<number, number>('double', 21, 100, done('double'));
+  bus.call<number, number>('throws', 1, 100, done('throws'));
+  bus.call<number, number>('absent', 1, 100, done('absent'));
+  assert.deepEqual(got, ['double: 42', 'throws: bad request', 'absent: no responder for absent'], 'all answered before call returned');
+  bus.call<number, number>('slow', 7, 1000, done('slow'));
+  bus.call<number, number>('slow', 8, 5, done('too slow'));
+  assert.equal(got.length, 3);
+  await new Promise((r) => setTimeout(r, 80));
+  assert.deepEqual(got.slice(3), ['too slow: request on slow timed out after 5 ms', 'slow: 7']);
+});
