@@ -125,10 +125,12 @@ export class AppListener {
     this.connections.add(socket);
     const reader = new FrameReader();
     // What is sent to one app leaves corked, in one writev (one syscall, one wake-up of the app): hints and tables
-    // at the end of the event-loop turn; a reply, which the app waits for, in the microtask after it (with the hint
-    // before it and the other replies decided in the same run), not behind the rest of the turn's I/O.
+    // at the end of the event-loop turn; a reply, which the app waits for, as soon as the read that decided it is
+    // handled (with every reply and hint decided in it), or in the microtask after a later decision, not behind the
+    // rest of the turn's I/O.
     let corked = false;
     let flushQueued = false;
+    let reading = false;
     const uncork = () => {
       flushQueued = false;
       if (!corked) return;
@@ -145,7 +147,7 @@ export class AppListener {
       socket.write(framed);
       if (awaited && !flushQueued) {
         flushQueued = true;
-        queueMicrotask(uncork);
+        if (!reading) queueMicrotask(uncork);
       }
       return true;
     };
@@ -157,7 +159,14 @@ export class AppListener {
       thresholds: (t) => send(frameThresholds(++this.replySeq, t), false),
     };
     socket.on('data', (chunk: Buffer) => {
-      const r = reader.push(chunk, (packet) => this.onPacket(packet, source));
+      reading = true;
+      let r: ReturnType<FrameReader['push']>;
+      try {
+        r = reader.push(chunk, (packet) => this.onPacket(packet, source));
+      } finally {
+        reading = false;
+        if (flushQueued) uncork();
+      }
       if (!r.ok) {
         this.counters.packets++;
         countReject(this.counters, 'oversized', `${source.key}: frame length ${r.length} exceeds ${MAX_PACKET_BYTES}; connection closed`);

@@ -383,8 +383,11 @@ function identifierField(name: number): string {
  * Splits a byte stream of length-prefixed frames into packets. Keeps at most one partial frame; a length
  * over MAX_PACKET_BYTES cannot be resynchronised and is reported so the connection can be closed.
  */
+const NO_BYTES = Buffer.alloc(0);
+const OK = { ok: true } as const;
+
 export class FrameReader {
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = NO_BYTES;
 
   /** Feeds bytes; calls onPacket per complete frame. Returns false (and stops) on an oversized length. */
   push(chunk: Buffer, onPacket: (packet: Buffer) => void): { ok: true } | { ok: false; length: number } {
@@ -393,14 +396,14 @@ export class FrameReader {
     while (buf.length - o >= FRAME_PREFIX_BYTES) {
       const len = buf.readUInt32LE(o);
       if (len > MAX_PACKET_BYTES) {
-        this.pending = Buffer.alloc(0);
+        this.pending = NO_BYTES;
         return { ok: false, length: len };
       }
       if (buf.length - o - FRAME_PREFIX_BYTES < len) break;
       onPacket(buf.subarray(o + FRAME_PREFIX_BYTES, o + FRAME_PREFIX_BYTES + len));
       o += FRAME_PREFIX_BYTES + len;
     }
-    this.pending = o === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(o));
-    return { ok: true };
+    this.pending = o === buf.length ? NO_BYTES : Buffer.from(buf.subarray(o));
+    return OK;
   }
 }
