@@ -17,8 +17,11 @@ const FLAG_STANDING = 4;
 const RULE_STATUSES: readonly WireRuleDecision['status'][] = ['applied', 'refused', 'dry-run'];
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
+const NO_BYTES = Buffer.alloc(0);
+const NO_VIEW = new DataView(NO_BYTES.buffer, 0, 0);
+
 // Writing: one synchronous pass into the caller's buffer, bounded by `end`.
-let out: Buffer = Buffer.alloc(0);
+let out: Buffer = NO_BYTES;
 let o = 0;
 let start = 0;
 let end = 0;
@@ -42,7 +45,7 @@ export function writeReplyBody(buffer: Buffer, at: number, limit: number, body: 
   o += 2;
   for (let i = 0; i < n; i++, o += 2) out.writeUInt16LE(only![i]!, o);
   if (r) writeActionReply(r);
-  out = Buffer.alloc(0);
+  out = NO_BYTES;
   return o;
 }
 
@@ -136,15 +139,15 @@ function str(s: string): void {
 
 function room(bytes: number): void {
   if (o + bytes > end) {
-    out = Buffer.alloc(0);
+    out = NO_BYTES;
     throw new RangeError(`reply body does not fit its packet (more than ${end - start} bytes)`);
   }
 }
 
 // Reading: validates every field; `fail` names the field (with list indexes) and its byte offset.
 type Fail = (field: string, offset: number, reason: string) => never;
-let buf: Uint8Array = new Uint8Array(0);
-let view = new DataView(buf.buffer);
+let buf: Uint8Array = NO_BYTES;
+let view: DataView = NO_VIEW;
 let fail: Fail = () => {
   throw new Error('unreachable');
 };
@@ -191,8 +194,8 @@ export function readReplyBody(packet: Uint8Array, at: number, onFail: Fail): Rep
     if (o !== buf.length) fail('length', o, `${buf.length - o} bytes after the reply`);
     return body;
   } finally {
-    buf = new Uint8Array(0);
-    view = new DataView(buf.buffer);
+    buf = NO_BYTES;
+    view = NO_VIEW;
   }
 }
 
