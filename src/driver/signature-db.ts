@@ -10,7 +10,8 @@ export class SignatureDb {
   private readonly prefixes: string[] = [];
   private readonly matchAll: boolean;
   private last: SignaturesUpdate | null = null;
-  private byKey = new Map<string, Signature[]>();
+  /** Locale -> tag name -> signatures (two lookups, no key string built per Tag). */
+  private byLocale = new Map<string, Map<string, Signature[]>>();
   private pooled = new Map<string, Signature[]>();
   private count = 0;
   generation = -1;
@@ -46,19 +47,22 @@ export class SignatureDb {
   }
 
   private select(u: SignaturesUpdate): void {
-    const byKey = new Map<string, Signature[]>();
+    const byLocale = new Map<string, Map<string, Signature[]>>();
     const pooled = new Map<string, Signature[]>();
     let count = 0;
     for (const s of u.doc.signatures) {
       if (!this.concerns(s.tag.locale)) continue;
-      const map = s.tag.locale === '*' ? pooled : byKey;
-      const key = s.tag.locale === '*' ? s.tag.name : keyOf(s.tag.locale, s.tag.name);
-      const list = map.get(key);
+      let names = pooled;
+      if (s.tag.locale !== '*') {
+        names = byLocale.get(s.tag.locale) ?? new Map<string, Signature[]>();
+        byLocale.set(s.tag.locale, names);
+      }
+      const list = names.get(s.tag.name);
       if (list) list.push(s);
-      else map.set(key, [s]);
+      else names.set(s.tag.name, [s]);
       count++;
     }
-    this.byKey = byKey;
+    this.byLocale = byLocale;
     this.pooled = pooled;
     this.count = count;
     this.generation = u.generation;
@@ -66,7 +70,7 @@ export class SignatureDb {
 
   /** The signatures a Tag of this name at this locale triggers (locale-specific first, then pooled). */
   lookup(locale: string, name: string): Signature[] | undefined {
-    const own = this.byKey.get(keyOf(locale, name));
+    const own = this.byLocale.get(locale)?.get(name);
     const pooled = this.pooled.size ? this.pooled.get(name) : undefined;
     if (own && pooled) return [...own, ...pooled];
     return own ?? pooled;
@@ -75,16 +79,11 @@ export class SignatureDb {
   /** The tag names with signatures at this locale (locale-specific and pooled). */
   tagNames(locale: string): Set<string> {
     const names = new Set(this.pooled.keys());
-    const prefix = keyOf(locale, '');
-    for (const k of this.byKey.keys()) if (k.startsWith(prefix)) names.add(k.slice(prefix.length));
+    for (const n of this.byLocale.get(locale)?.keys() ?? []) names.add(n);
     return names;
   }
 
   get size(): number {
     return this.count;
   }
-}
-
-function keyOf(locale: string, name: string): string {
-  return `${locale}\u0000${name}`;
 }
