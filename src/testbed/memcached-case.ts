@@ -157,13 +157,16 @@ export class MemcachedBed {
     this.topo = new Topology(memcachedTopology(o), this.registry);
   }
 
-  /** Starts the SmartTags parts: the client's SDK reaches the host driver, the switch driver samples sw-c. */
+  /**
+   * Starts the SmartTags parts: the client's SDK reaches the host driver, the switch driver samples every leaf
+   * queue of sw-c (the MemCached class 1:10 and the bulk class 1:11 apart: which one the MultiGets fill is learned).
+   */
   async startSmartTags(): Promise<SmartTagsHarness> {
     const port = this.topo.shapedPort('sw', 'c');
     this.harness = new SmartTagsHarness({
       prefix: this.registry.prefix,
       appLocale: 'mc-client',
-      eventPorts: [{ ns: port.ns, devices: [port.dev], locale: (dev) => `sw/${dev}` }],
+      eventPorts: [{ ns: port.ns, devices: [port.dev], locale: (dev) => `sw/${dev}`, queues: ['leaves'] }],
       samplePeriodMs: 2,
       // The learner on its defaults: nothing about the workload (which tag, which value, which lag) is given.
       learn: {},

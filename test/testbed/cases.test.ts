@@ -166,7 +166,9 @@ test('identification then action: SDK Tags and switch drop Events teach the engi
     const doc = await h.learn();
     const sig = doc?.signatures.find((s) => s.tag.name === 'MG' && s.event.name === 'qdisc_drop');
     assert.ok(sig, `MG -> qdisc_drop learned; got ${JSON.stringify(doc?.signatures.map((s) => `${s.tag.name}->${s.event.name}`))}`);
-    assert.equal(sig.event.locale, `sw/${bed.topo.shapedPort('sw', 'c').dev}`);
+    // Learned on the MemCached class's queue (1:10), not the bulk class's (1:11), with every leaf queue sampled.
+    assert.equal(sig.event.locale, `sw/${bed.topo.shapedPort('sw', 'c').dev}/1:10`);
+    assert.ok(!doc!.signatures.some((s) => s.tag.name === 'MG' && s.event.locale.endsWith('/1:11')), 'no MG signature on the bulk class');
     // The large MultiGets carry the drops: the extent puts the threshold above every small query's value.
     assert.ok(sig.extent.threshold !== null && sig.extent.threshold > 5 * o.valueBytes, `threshold ${sig.extent.threshold}`);
 
