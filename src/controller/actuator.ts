@@ -44,11 +44,13 @@ export interface Actuator<P = Record<string, unknown>> {
   validate(params: Record<string, unknown>): P;
   key(params: P): string;
   describe(params: P): string;
+  /** Applies a lasting rule (one that lives until it expires and is reverted). */
+  apply(rule: Rule<P>, ctx: ApplyContext): Promise<void>;
   /**
-   * Applies the rule; an actuator that is not lasting returns the message it delivered (the hint), at once when it
-   * can (the controller then answers the Tag without a promise).
+   * What an actuator that is not lasting does instead of apply: delivers its decision (the hint) at once and returns
+   * it, so the controller answers the Tag without a promise and builds no rule (no id, key or lock) for it.
    */
-  apply(rule: Rule<P>, ctx: ApplyContext): Promise<Hint | void> | Hint | void;
+  deliver?(params: P, tag: SmartRecord, expiresAt: number): Hint;
   /** Changes a live rule's parameters in place (coalescing with different strength); absent = extend only. */
   update?(rule: Rule<P>, params: P, ctx: ApplyContext): Promise<void>;
   revert(rule: Rule<P>, ctx: ApplyContext): Promise<void>;

@@ -69,8 +69,8 @@ export interface RecoveryReport {
   problems: string[];
 }
 
-/** What one policy target comes to: a rule decision, a hint delivered, or nothing (a non-lasting action without a hint). */
-type Decided = RuleDecision | Hint | null;
+/** What one policy target comes to: a rule decision or a hint delivered. */
+type Decided = RuleDecision | Hint;
 
 interface LiveRule {
   rule: Rule<unknown>;
@@ -108,6 +108,7 @@ export class Controller {
     this.log = opts.log ?? pino({ level: 'silent' });
     this.dryRunActuator = new DryRunActuator(this.log);
     for (const a of [this.dryRunActuator, ...opts.actuators]) this.actuators.set(a.name, a as Actuator<unknown>);
+    for (const a of this.actuators.values()) if (!a.lasting && !a.deliver) throw new Error(`actuator ${a.name}: not lasting, so it must deliver`);
     for (const p of opts.policies) if (!this.actuators.has(p.action)) throw new Error(`policy ${p.name}: no actuator for action ${JSON.stringify(p.action)}`);
     this.journal = new RuleJournal(opts.journalPath);
     this.bucket = new TokenBucket(opts.limits.maxActionsPerSec);
@@ -256,32 +257,28 @@ export class Controller {
   /** One target's decision: at once for a hint or a refusal, a Promise for a rule placed under its key's lock. */
   private act(policy: Policy, raw: Record<string, unknown>, expires: number, tag: SmartRecord): Decided | Promise<Decided> {
     const actuator = this.actuators.get(policy.action)!;
-    const dry = (policy.dryRun || this.opts.dryRun === true || actuator === this.dryRunActuator) && actuator.lasting;
     let params: unknown;
     try {
       params = actuator.validate(raw);
     } catch (err) {
       return this.refuse(policy, actuator.name, String(raw.dev ?? raw.locale ?? '?'), raw, expires, `invalid parameters: ${(err as Error).message}`, true);
     }
-    const key = actuator.key(params);
-    const rule: Rule<unknown> = { id: this.nextId(), policy: policy.name, action: actuator.name, key, target: actuator.describe(params), params, tag, expiresAt: expires, undo: [] };
     const now = this.clock();
-    if (expires <= now) return this.refuse(policy, rule.action, rule.target, raw, expires, `expired before it could act (tag at ${tag.time} us, expiry ${expires} us, now ${now} us)`);
+    if (expires <= now) return this.refuse(policy, actuator.name, actuator.describe(params), raw, expires, `expired before it could act (tag at ${tag.time} us, expiry ${expires} us, now ${now} us)`);
     if (!actuator.lasting) {
+      // Delivered at once (a hint): nothing lives or is reverted, so no rule (id, key, lock) is built for it.
       try {
-        const hint = actuator.apply(rule, this.ctx);
-        if (hint instanceof Promise) return hint.then((h) => this.delivered(h), (err: Error) => this.refuse(policy, rule.action, rule.target, raw, expires, `error: ${err.message}`, true));
-        return this.delivered(hint);
+        const hint = actuator.deliver!(params, tag, expires);
+        this.counters.hints++;
+        return hint;
       } catch (err) {
-        return this.refuse(policy, rule.action, rule.target, raw, expires, `error: ${(err as Error).message}`, true);
+        return this.refuse(policy, actuator.name, actuator.describe(params), raw, expires, `error: ${(err as Error).message}`, true);
       }
     }
+    const dry = policy.dryRun || this.opts.dryRun === true || actuator === this.dryRunActuator;
+    const key = actuator.key(params);
+    const rule: Rule<unknown> = { id: this.nextId(), policy: policy.name, action: actuator.name, key, target: actuator.describe(params), params, tag, expiresAt: expires, undo: [] };
     return this.locked(key, () => this.place(rule, actuator, dry));
-  }
-
-  private delivered(hint: Hint | void): Hint | null {
-    this.counters.hints++;
-    return hint ?? null;
   }
 
   private async place(rule: Rule<unknown>, actuator: Actuator<unknown>, dry: boolean): Promise<RuleDecision> {
@@ -432,7 +429,6 @@ function replyOf(tag: SmartRecord, decided: Decided[], standing: boolean): Actio
   const rules: RuleDecision[] = [];
   const hints: Hint[] = [];
   for (const d of decided) {
-    if (d === null) continue;
     if ('status' in d) rules.push(d);
     else hints.push(d);
   }

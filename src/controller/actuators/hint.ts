@@ -4,7 +4,7 @@
 
 import type { Bus } from '../../bus/bus.ts';
 import { SUBJECTS, type Hint } from '../../bus/messages.ts';
-import { identifierProblem } from '../../protocol/record.ts';
+import { identifierProblem, type SmartRecord } from '../../protocol/record.ts';
 import { NameError } from '../names.ts';
 import type { Actuator, Rule } from '../actuator.ts';
 
@@ -58,16 +58,16 @@ export class HintActuator implements Actuator<HintParams> {
     return `app ${p.locale}`;
   }
 
-  /** The hint a rule stands for. */
-  hintOf(rule: Rule<HintParams>): Hint {
-    return { locale: rule.params.locale, tag: rule.tag.name, action: rule.params.kind, params: { ...rule.params.values }, expiresAt: rule.expiresAt };
+  /** Publishes the hint at once and returns it; `p` was made by validate for this Tag, so the hint takes its values as they are. */
+  deliver(p: HintParams, tag: SmartRecord, expiresAt: number): Hint {
+    const h: Hint = { locale: p.locale, tag: tag.name, action: p.kind, params: p.values, expiresAt };
+    this.bus.publish(this.subject(p.locale), h);
+    return h;
   }
 
-  /** Publishes the hint at once (synchronous, so the controller answers a hint Tag without a promise). */
-  apply(rule: Rule<HintParams>): Hint {
-    const h = this.hintOf(rule);
-    this.bus.publish(this.subject(rule.params.locale), h);
-    return h;
+  /** A hint is not lasting: the controller calls deliver, never apply. */
+  async apply(rule: Rule<HintParams>): Promise<void> {
+    throw new Error(`hint ${rule.id}: a hint is delivered, not applied as a lasting rule`);
   }
 
   private subject(locale: string): string {
