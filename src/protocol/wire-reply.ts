@@ -155,10 +155,10 @@ let fail: Fail = () => {
 let list = '';
 let item = -1;
 
-/** Reads the reply body that fills `packet` from `at`. */
-export function readReplyBody(packet: Uint8Array, at: number, onFail: Fail): ReplyBody {
+/** Reads the reply body that fills `packet` (seen through `packetView`) from `at`. */
+export function readReplyBody(packet: Uint8Array, packetView: DataView, at: number, onFail: Fail): ReplyBody {
   buf = packet;
-  view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+  view = packetView;
   fail = onFail;
   o = at;
   list = '';

@@ -257,14 +257,18 @@ export function frameHint(seq: number, hint: WireHint): Buffer {
   return jsonPacket(PacketType.hint, seq, hint, FRAME_PREFIX_BYTES);
 }
 
+/** The packet decodePacket is reading (synchronous, so one at a time), for `fail`: no closure made per packet. */
+let decodingPacket = 0;
+function fail(field: string, offset: number, reason: string): never {
+  throw new WireError(field, offset, decodingPacket, reason);
+}
+
 /**
  * Decodes and validates one packet. `packetNo` names the packet in errors (the receiver's count).
  * Throws WireError naming the offending field.
  */
 export function decodePacket(buf: Uint8Array, packetNo: number): DecodedPacket {
-  const fail = (field: string, offset: number, reason: string): never => {
-    throw new WireError(field, offset, packetNo, reason);
-  };
+  decodingPacket = packetNo;
   if (buf.length < HEADER_BYTES) fail('header', 0, `packet of ${buf.length} bytes is shorter than the ${HEADER_BYTES}-byte header`);
   if (buf.length > MAX_PACKET_BYTES) fail('length', 0, `packet of ${buf.length} bytes exceeds ${MAX_PACKET_BYTES}`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -274,7 +278,7 @@ export function decodePacket(buf: Uint8Array, packetNo: number): DecodedPacket {
   const type = view.getUint8(3);
   const seq = view.getUint32(4, true);
   if (type === PacketType.batch) return { type, batch: decodeBatchBody(buf, view, seq, packetNo) };
-  if (type === PacketType.reply) return { type, seq, reply: readReplyBody(buf, HEADER_BYTES, fail) };
+  if (type === PacketType.reply) return { type, seq, reply: readReplyBody(buf, view, HEADER_BYTES, fail) };
   if (type === PacketType.hint || type === PacketType.thresholds) {
     let body: unknown;
     try {
