@@ -57,6 +57,15 @@ export interface DriverOptions {
   logger?: DriverLogger;
 }
 
+/** A Tag the controller decides on: the app waiting for it (if any), and the hints held for that app's reply. */
+interface PendingAction {
+  source: AppSource | null;
+  requestId: number;
+  /** Until the controller's call returns or answers: hints published for the app's locale are held. */
+  deciding: boolean;
+  held: Hint[] | null;
+}
+
 export class Driver {
   readonly id: string;
   readonly counters: DriverCounters = newCounters();
@@ -222,28 +231,29 @@ export class Driver {
     // Hints published while the controller decides synchronously are held for this app's reply (see `deciding`);
     // whichever comes first, the answer or the end of the call, takes them.
     this.deciding = requestId ? source : null;
-    let deciding = true;
-    let held: Hint[] | null = null;
-    const takeHeld = () => {
-      deciding = false;
-      held = this.held;
-      this.held = null;
-      this.deciding = null;
-    };
-    const done = (err: Error | null, reply?: ActionReply) => {
-      if (deciding) takeHeld();
-      this.inflight--;
-      if (err) c.actionsFailed++;
-      else c.actionsDecided++;
-      if (requestId && source) this.reply(source, requestId, err ? ReplyStatus.failed : ReplyStatus.decided, reply, err?.message, held);
-    };
+    const p: PendingAction = { source, requestId, deciding: true, held: null };
     try {
       // A decision that exists at once (a hint, on the in-process bus) is answered right here: no promise, no hop.
-      if (this.bus.call) this.bus.call<ActionRequest, ActionReply>(SUBJECTS.action, req, timeoutMs, done);
-      else this.bus.request<ActionRequest, ActionReply>(SUBJECTS.action, req, timeoutMs).then((r) => done(null, r), (e: Error) => done(e));
+      if (this.bus.call) this.bus.call<ActionRequest, ActionReply>(SUBJECTS.action, req, timeoutMs, (err, reply) => this.decided(p, err, reply));
+      else this.bus.request<ActionRequest, ActionReply>(SUBJECTS.action, req, timeoutMs).then((r) => this.decided(p, null, r), (e: Error) => this.decided(p, e));
     } finally {
-      if (deciding) takeHeld();
+      if (p.deciding) this.takeHeld(p);
     }
+  }
+
+  private takeHeld(p: PendingAction): void {
+    p.deciding = false;
+    p.held = this.held;
+    this.held = null;
+    this.deciding = null;
+  }
+
+  private decided(p: PendingAction, err: Error | null, reply?: ActionReply): void {
+    if (p.deciding) this.takeHeld(p);
+    this.inflight--;
+    if (err) this.counters.actionsFailed++;
+    else this.counters.actionsDecided++;
+    if (p.requestId && p.source) this.reply(p.source, p.requestId, err ? ReplyStatus.failed : ReplyStatus.decided, reply, err?.message, p.held);
   }
 
   /** Replies to a waiting app; hints held for it go in the reply when it carries them, else as hint packets before it. */
