@@ -9,6 +9,7 @@
 //           hints: count u16, each: locale str, tag str, action str, expiresAt f64, params.
 //   params: count u16, each: key str, type u8 (0 number f64, 1 string str, 2 false, 3 true, 4 other: JSON str).
 
+import { knownAscii, rememberAscii } from './ascii-cache.ts';
 import type { ReplyBody, WireActionReply, WireHint, WireRuleDecision } from './wire.ts';
 
 const FLAG_REPLY = 1;
@@ -277,18 +278,25 @@ function readParams(): Record<string, unknown> {
   return p;
 }
 
-/** A string: ASCII read byte by byte, anything else through the strict UTF-8 decoder. */
+/** A string: one read before from `knownAscii`, else ASCII read byte by byte, anything else through the strict UTF-8 decoder. */
 function readStr(name: string, key = ''): string {
   need(2, name, key);
   const len = view.getUint16(o, true);
   o += 2;
   need(len, name, key);
+  const stop = o + len;
+  const k = knownAscii(buf, o, len);
+  if (k !== null) {
+    o = stop;
+    return k;
+  }
   let s = '';
   let i = o;
-  const stop = o + len;
+  let printable = true;
   for (; i < stop; i++) {
     const c = buf[i]!;
     if (c >= 0x80) break;
+    if (c < 0x20 || c === 0x7f) printable = false;
     s += String.fromCharCode(c);
   }
   if (i < stop) {
@@ -297,7 +305,7 @@ function readStr(name: string, key = ''): string {
     } catch {
       fail(field(name, key), o, 'invalid UTF-8');
     }
-  }
+  } else if (printable) rememberAscii(buf, o, len, s);
   o = stop;
   return s;
 }

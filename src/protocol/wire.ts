@@ -4,6 +4,7 @@
 // The decoder validates every field and reports the field, byte offset and packet number on error.
 
 import { MAX_IDENTIFIER_LENGTH, identifierProblem, type Kind, type SmartRecord } from './record.ts';
+import { knownAscii, rememberAscii } from './ascii-cache.ts';
 import { readReplyBody, writeReplyBody } from './wire-reply.ts';
 
 export const WIRE_MAGIC = 0x5354; // "ST" little-endian
@@ -358,6 +359,8 @@ function readIdentifier(buf: Uint8Array, view: DataView, o: number, name: number
   if (len > MAX_IDENTIFIER_BYTES) throw new WireError(`${identifierField(name)}.length`, o, packetNo, `${len} bytes exceeds ${MAX_IDENTIFIER_BYTES}`);
   o += 2;
   if (o + len > buf.length) throw new WireError(identifierField(name), o, packetNo, `needs ${len} bytes, packet ends at ${buf.length}`);
+  const k = knownAscii(buf, o, len);
+  if (k !== null) return k;
   let s = '';
   let ascii = len <= MAX_IDENTIFIER_LENGTH;
   for (let i = o, end = o + len; ascii && i < end; i++) {
@@ -367,6 +370,7 @@ function readIdentifier(buf: Uint8Array, view: DataView, o: number, name: number
   }
   if (ascii) {
     if (len === 0 && name >= 0) throw new WireError(identifierField(name), o, packetNo, 'empty');
+    rememberAscii(buf, o, len, s);
     return s;
   }
   try {

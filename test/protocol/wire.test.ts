@@ -77,6 +77,24 @@ test('a binary reply comes back as it was sent: rules, hints, every kind of para
   assert.throws(() => encodeReply(1, { ...full, reply: { ...full.reply!, hints: [{ ...hint, params: { big: 'x'.repeat(70_000) } }] } }), RangeError);
 });
 
+test('strings that share a decoder cache slot (same length, first and last byte) each decode to themselves', () => {
+  const names = ['stagger', 'stXgger', 'stäg-er', 'stagger', 'sta\u00e9ger', 'stXgger'];
+  for (const action of [...names, ...names]) {
+    const body: ReplyBody = { ...full, reply: { ...full.reply!, hints: [{ ...hint, action, params: { [action]: action } }] }, hintsOnlyInReply: undefined };
+    const d = decodePacket(encodeReply(1, body), 1);
+    assert.ok(d.type === PacketType.reply);
+    assert.equal(d.reply.reply!.hints[0]!.action, action);
+    assert.deepEqual(d.reply.reply!.hints[0]!.params, { [action]: action });
+  }
+  // A reply may carry control characters (it is not made of identifiers); a name of the same bytes is still refused.
+  for (const bad of ['A\u007f', 'AB\u0001C']) {
+    const body: ReplyBody = { ...full, reply: { ...full.reply!, hints: [{ ...hint, tag: bad, action: bad }] }, hintsOnlyInReply: undefined };
+    const d = decodePacket(encodeReply(1, body), 1);
+    assert.ok(d.type === PacketType.reply && d.reply.reply!.hints[0]!.tag === bad);
+    assert.match(field(encodeBatch(1, 'app', [rec(bad)])), /^names\[0\]: contains control character/);
+  }
+});
+
 test('a damaged reply names its field', () => {
   const good = encodeReply(3, full);
   const at = (s: string) => Buffer.from(good).indexOf(s);
