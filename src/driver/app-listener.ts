@@ -127,10 +127,12 @@ export class AppListener {
     // What is sent to one app leaves corked, in one writev (one syscall, one wake-up of the app): hints and tables
     // at the end of the event-loop turn; a reply, which the app waits for, as soon as the read that decided it is
     // handled (with every reply and hint decided in it), or in the microtask after a later decision, not behind the
-    // rest of the turn's I/O.
+    // rest of the turn's I/O. The first reply decided in a read, with nothing corked before it, leaves at once (not
+    // behind the rest of the read's records, and without the cork's buffering); later ones in that read are corked.
     let corked = false;
     let flushQueued = false;
     let reading = false;
+    let repliedInRead = false;
     const uncork = () => {
       flushQueued = false;
       if (!corked) return;
@@ -139,6 +141,11 @@ export class AppListener {
     };
     const send = (framed: Buffer, awaited: boolean): boolean => {
       if (socket.destroyed || socket.writableLength > MAX_APP_BACKLOG) return false;
+      if (awaited && reading && !corked && !repliedInRead) {
+        repliedInRead = true;
+        socket.write(framed);
+        return true;
+      }
       if (!corked) {
         corked = true;
         socket.cork();
@@ -160,6 +167,7 @@ export class AppListener {
     };
     socket.on('data', (chunk: Buffer) => {
       reading = true;
+      repliedInRead = false;
       let r: ReturnType<FrameReader['push']>;
       try {
         r = reader.push(chunk, (packet) => this.onPacket(packet, source));
