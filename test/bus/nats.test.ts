@@ -50,6 +50,32 @@ async function stopNats(p: ChildProcess): Promise<void> {
   });
 }
 
+/** A nats-server with JetStream on a free loopback port and a temporary store, restartable on that store. */
+class NatsFixture {
+  private constructor(readonly dir: string, readonly port: number, private server: ChildProcess) {}
+
+  static async start(): Promise<NatsFixture> {
+    const dir = mkdtempSync(join(tmpdir(), 'st-nats-'));
+    const port = await freePort();
+    return new NatsFixture(dir, port, await startNats(port, dir));
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** Stops the server and starts it again on the same port and store. */
+  async restart(): Promise<void> {
+    await stopNats(this.server);
+    this.server = await startNats(this.port, this.dir);
+  }
+
+  async close(): Promise<void> {
+    await stopNats(this.server);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
 function batch(seq: number): RecordBatch {
   return { driver: 'd1', seq, records: [{ time: 1_700_000_000_000_000 + seq, locale: 'h1', kind: 'tag', name: 'MG', value: seq }] };
 }
@@ -63,11 +89,9 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 }
 
 test('NATS bus: core publish/subscribe and request/reply with errors and timeouts', { skip, timeout: 30_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'st-nats-'));
-  const port = await freePort();
-  const server = await startNats(port, dir);
-  const a = await NatsBus.connect({ servers: `nats://127.0.0.1:${port}` });
-  const b = await NatsBus.connect({ servers: `nats://127.0.0.1:${port}` });
+  const nats = await NatsFixture.start();
+  const a = await NatsBus.connect({ servers: nats.url });
+  const b = await NatsBus.connect({ servers: nats.url });
   try {
     const got: unknown[] = [];
     const unsub = b.subscribe(SUBJECTS.signatures, (m) => got.push(m));
@@ -89,16 +113,13 @@ test('NATS bus: core publish/subscribe and request/reply with errors and timeout
   } finally {
     await a.close();
     await b.close();
-    await stopNats(server);
-    rmSync(dir, { recursive: true, force: true });
+    await nats.close();
   }
 });
 
 test('NATS bus: records survive an engine restart and a server restart, no loss, no duplicates', { skip, timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'st-nats-'));
-  const port = await freePort();
-  let server = await startNats(port, dir);
-  const url = `nats://127.0.0.1:${port}`;
+  const nats = await NatsFixture.start();
+  const url = nats.url;
   const driverBus = await NatsBus.connect({ servers: url });
   let engine: NatsBus | null = null;
   try {
@@ -119,8 +140,7 @@ test('NATS bus: records survive an engine restart and a server restart, no loss,
 
     // The server restarts on its store; the durable consumer resumes where the engine left off.
     await driverBus.close();
-    await stopNats(server);
-    server = await startNats(port, dir);
+    await nats.restart();
     engine = await NatsBus.connect({ servers: url, consumerName: 'engine' });
     engine.subscribe<RecordBatch>(SUBJECTS.records, (b) => seen.push(b.seq));
     await until(() => seen.length >= 200, 10_000, 'batches 101-200');
@@ -130,16 +150,13 @@ test('NATS bus: records survive an engine restart and a server restart, no loss,
   } finally {
     await engine?.close();
     await driverBus.close();
-    await stopNats(server);
-    rmSync(dir, { recursive: true, force: true });
+    await nats.close();
   }
 });
 
 test('NATS bus: a durable handler\'s promise defers the ack until it resolves; a rejection brings the message again; a copy sent while it is pending is not handed over', { skip, timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'st-nats-'));
-  const port = await freePort();
-  const server = await startNats(port, dir);
-  const url = `nats://127.0.0.1:${port}`;
+  const nats = await NatsFixture.start();
+  const url = nats.url;
   const driverBus = await NatsBus.connect({ servers: url });
   // No in-progress marks: the server sends every pending message again each ackWait (1 s).
   const engine = await NatsBus.connect({ servers: url, consumerName: 'engine', ackWaitMs: 1000, workingIntervalMs: 0 });
@@ -172,16 +189,13 @@ test('NATS bus: a durable handler\'s promise defers the ack until it resolves; a
   } finally {
     await engine.close();
     await driverBus.close();
-    await stopNats(server);
-    rmSync(dir, { recursive: true, force: true });
+    await nats.close();
   }
 });
 
 test('NATS bus: a message whose handler is still working is marked in progress, so the server does not send it again', { skip, timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'st-nats-'));
-  const port = await freePort();
-  const server = await startNats(port, dir);
-  const url = `nats://127.0.0.1:${port}`;
+  const nats = await NatsFixture.start();
+  const url = nats.url;
   const driverBus = await NatsBus.connect({ servers: url });
   const engine = await NatsBus.connect({ servers: url, consumerName: 'engine', ackWaitMs: 1000 });
   try {
@@ -208,7 +222,6 @@ test('NATS bus: a message whose handler is still working is marked in progress, 
   } finally {
     await engine.close();
     await driverBus.close();
-    await stopNats(server);
-    rmSync(dir, { recursive: true, force: true });
+    await nats.close();
   }
 });
