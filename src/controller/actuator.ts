@@ -44,8 +44,8 @@ export interface Actuator<P = Record<string, unknown>> {
   validate(params: Record<string, unknown>): P;
   key(params: P): string;
   describe(params: P): string;
-  /** Applies a lasting rule (one that lives until it expires and is reverted). */
-  apply(rule: Rule<P>, ctx: ApplyContext): Promise<void>;
+  /** Applies a lasting rule (one that lives until it expires and is reverted); every lasting actuator has it. */
+  apply?(rule: Rule<P>, ctx: ApplyContext): Promise<void>;
   /**
    * What an actuator that is not lasting does instead of apply: delivers its decision (the hint) at once and returns
    * it, so the controller answers the Tag without a promise and builds no rule (no id, key or lock) for it.
@@ -53,7 +53,8 @@ export interface Actuator<P = Record<string, unknown>> {
   deliver?(params: P, tag: SmartRecord, expiresAt: number): Hint;
   /** Changes a live rule's parameters in place (coalescing with different strength); absent = extend only. */
   update?(rule: Rule<P>, params: P, ctx: ApplyContext): Promise<void>;
-  revert(rule: Rule<P>, ctx: ApplyContext): Promise<void>;
+  /** Undoes a lasting rule; every lasting actuator has it. */
+  revert?(rule: Rule<P>, ctx: ApplyContext): Promise<void>;
   /** Checks once at controller start what the action needs (e.g. netem), logging what is missing. */
   init?(ctx: ApplyContext): Promise<void>;
   /** Forgets per-device state (after the controller undid setups). */

@@ -108,7 +108,10 @@ export class Controller {
     this.log = opts.log ?? pino({ level: 'silent' });
     this.dryRunActuator = new DryRunActuator(this.log);
     for (const a of [this.dryRunActuator, ...opts.actuators]) this.actuators.set(a.name, a as Actuator<unknown>);
-    for (const a of this.actuators.values()) if (!a.lasting && !a.deliver) throw new Error(`actuator ${a.name}: not lasting, so it must deliver`);
+    for (const a of this.actuators.values()) {
+      if (a.lasting && !(a.apply && a.revert)) throw new Error(`actuator ${a.name}: lasting, so it must apply and revert`);
+      if (!a.lasting && !a.deliver) throw new Error(`actuator ${a.name}: not lasting, so it must deliver`);
+    }
     for (const p of opts.policies) if (!this.actuators.has(p.action)) throw new Error(`policy ${p.name}: no actuator for action ${JSON.stringify(p.action)}`);
     this.journal = new RuleJournal(opts.journalPath);
     this.bucket = new TokenBucket(opts.limits.maxActionsPerSec);
@@ -309,7 +312,7 @@ export class Controller {
     this.rules.set(rule.key, l);
     try {
       if (dry) await this.dryRunActuator.apply(rule);
-      else await actuator.apply(rule, this.ctx);
+      else await actuator.apply!(rule, this.ctx);
     } catch (err) {
       this.rules.delete(rule.key);
       this.counters.errors++;
@@ -334,7 +337,7 @@ export class Controller {
       this.rules.delete(l.rule.key);
       try {
         if (l.dry) await this.dryRunActuator.revert(l.rule);
-        else await l.actuator.revert(l.rule, this.ctx);
+        else await l.actuator.revert!(l.rule, this.ctx);
         if (this.entries.has(l.rule.id)) this.record({ op: 'reverted', id: l.rule.id });
         this.counters.reverted++;
         if (why === 'expired') this.counters.expired++;

@@ -6,7 +6,7 @@ import type { Bus } from '../../bus/bus.ts';
 import { SUBJECTS, type Hint } from '../../bus/messages.ts';
 import { identifierProblem, type SmartRecord } from '../../protocol/record.ts';
 import { NameError } from '../names.ts';
-import type { Actuator, Rule } from '../actuator.ts';
+import type { Actuator } from '../actuator.ts';
 
 export interface HintParams {
   locale: string;
@@ -65,11 +65,6 @@ export class HintActuator implements Actuator<HintParams> {
     return h;
   }
 
-  /** A hint is not lasting: the controller calls deliver, never apply. */
-  async apply(rule: Rule<HintParams>): Promise<void> {
-    throw new Error(`hint ${rule.id}: a hint is delivered, not applied as a lasting rule`);
-  }
-
   private subject(locale: string): string {
     let s = this.subjects.get(locale);
     if (s === undefined) {
@@ -77,9 +72,5 @@ export class HintActuator implements Actuator<HintParams> {
       this.subjects.set(locale, (s = SUBJECTS.hint(locale)));
     }
     return s;
-  }
-
-  async revert(): Promise<void> {
-    // A hint expires at its own expiresAt in the app; there is nothing to undo here.
   }
 }
