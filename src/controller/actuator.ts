@@ -4,7 +4,7 @@
 // point leaves a journal from which a restart removes whatever was left behind.
 
 import type { Logger } from 'pino';
-import type { Command } from './command.ts';
+import type { Command, Tool } from './command.ts';
 import type { CommandRunner } from './runner.ts';
 import type { SmartRecord } from '../protocol/record.ts';
 import type { Hint } from '../bus/messages.ts';
@@ -40,6 +40,8 @@ export interface Actuator<P = Record<string, unknown>> {
   readonly kernel: boolean;
   /** Whether a rule lives until it expires and is reverted (false: delivered once, e.g. a hint). */
   readonly lasting: boolean;
+  /** The tools a kernel actuator changes with: the controller starts their batches for its targets' namespaces. */
+  readonly tools?: readonly Tool[];
   /** Normalised parameters, or throws a NameError naming the bad field. */
   validate(params: Record<string, unknown>): P;
   key(params: P): string;

@@ -130,11 +130,31 @@ export class Controller {
     };
   }
 
+  /** Starts the command batches of every namespace a kernel policy targets, so a first rule needs no process start. */
+  private warmTargets(): void {
+    if (this.opts.dryRun === true || !this.runner.warm) return;
+    for (const p of this.opts.policies) {
+      const a = this.actuators.get(p.action);
+      if (!a?.kernel || !a.tools || p.dryRun) continue;
+      for (const t of p.targets) {
+        if (typeof t.netns !== 'string') continue;
+        for (const tool of a.tools) {
+          try {
+            this.runner.warm(tool, t.netns);
+          } catch (err) {
+            this.log.warn({ policy: p.name, netns: t.netns, err: (err as Error).message }, 'not warming an invalid target namespace');
+          }
+        }
+      }
+    }
+  }
+
   /** Reverts what a previous run left applied (journal replay), then answers on SUBJECTS.action. */
   async start(): Promise<RecoveryReport> {
     const report = await this.recover();
     const used = new Set(this.opts.policies.map((p) => p.action));
     for (const a of this.actuators.values()) if (used.has(a.name)) await a.init?.(this.ctx);
+    this.warmTargets();
     this.unrespond = this.opts.bus.respond<ActionRequest, ActionReply>(SUBJECTS.action, (req) => this.handle(req));
     this.log.info({ policies: this.opts.policies.map((p) => p.name), recovered: report.recovered, journal: this.opts.journalPath }, 'controller started');
     return report;

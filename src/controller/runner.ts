@@ -4,13 +4,16 @@
 
 import { execFile } from 'node:child_process';
 import { BatchChanges } from '../linux/batch-process.ts';
-import { argv, checkCommand, describeCommand, type Command } from './command.ts';
+import { argv, checkCommand, describeCommand, type Command, type Tool } from './command.ts';
+import { NameError, netnsName } from './names.ts';
 
 export interface CommandRunner {
   /** Runs a command that changes kernel state; rejects with the tool's own message. */
   change(cmd: Command): Promise<void>;
   /** Runs a command as its own process (reads, probes); resolves with its stdout. */
   exec(cmd: Command): Promise<string>;
+  /** Starts what runs changes for this tool and namespace ahead of the first one (optional: a speed-up only). */
+  warm?(tool: Tool, netns: string | null): void;
   close(): Promise<void>;
 }
 
@@ -21,10 +24,19 @@ export class SystemRunner implements CommandRunner {
 
   async change(cmd: Command): Promise<void> {
     const c = checkCommand(cmd);
-    const key = `${c.tool} ${c.netns ?? ''}`;
+    await this.batch(c.tool, c.netns).run(c.args);
+  }
+
+  warm(tool: Tool, netns: string | null): void {
+    if (tool !== 'ip' && tool !== 'tc') throw new NameError('tool', `must be "ip" or "tc", got ${JSON.stringify(tool)}`);
+    this.batch(tool, netns === null ? null : netnsName('netns', netns)).warm();
+  }
+
+  private batch(tool: Tool, netns: string | null): BatchChanges {
+    const key = `${tool} ${netns ?? ''}`;
     let b = this.batches.get(key);
-    if (!b) this.batches.set(key, (b = new BatchChanges(c.tool, c.netns, this.timeoutMs)));
-    await b.run(c.args);
+    if (!b) this.batches.set(key, (b = new BatchChanges(tool, netns, this.timeoutMs)));
+    return b;
   }
 
   exec(cmd: Command): Promise<string> {

@@ -59,6 +59,11 @@ abstract class BatchCore<R extends Request> {
     });
   }
 
+  /** Starts the process ahead of the first request, so that request costs only a line on the pipe. */
+  warm(): void {
+    if (!this.closed) this.ensure();
+  }
+
   /** Queues a request (sent now unless serial and one is in flight); rejects at once when closed. */
   protected submit(r: R): void {
     if (this.closed) return r.reject(new Error(`${this.label()} is closed`));

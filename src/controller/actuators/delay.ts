@@ -72,6 +72,7 @@ export class DelayActuator implements Actuator<DelayParams> {
   readonly name = 'delay';
   readonly kernel = true;
   readonly lasting = true;
+  readonly tools = ['tc'] as const;
   private netem: Promise<NetemAvailability> | null = null;
 
   validate(params: Record<string, unknown>): DelayParams {

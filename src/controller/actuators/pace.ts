@@ -35,6 +35,7 @@ export class PaceActuator implements Actuator<PaceParams> {
   readonly name = 'pace';
   readonly kernel = true;
   readonly lasting = true;
+  readonly tools = ['tc'] as const;
   private readonly devices = new Map<string, Promise<DeviceState>>();
   /** The devices whose preparation is done, for a rate change without waiting on their promise. */
   private readonly ready = new Map<string, DeviceState>();

@@ -27,6 +27,7 @@ export class RerouteActuator implements Actuator<RerouteParams> {
   readonly name = 'reroute';
   readonly kernel = true;
   readonly lasting = true;
+  readonly tools = ['ip'] as const;
 
   validate(params: Record<string, unknown>): RerouteParams {
     const p = checkParams(
