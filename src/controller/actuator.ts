@@ -1,4 +1,4 @@
-// The actuator contract: each action (pace, reroute, delay, hint, dry-run) validates its parameters,
+// The actuator contract: each action (pace, reroute, clamp, delay, hint, dry-run) validates its parameters,
 // names what it occupies (for coalescing), applies a rule and reverts it. Kernel actuators journal the
 // exact undo commands through the context BEFORE touching the kernel (write-ahead), so a crash at any
 // point leaves a journal from which a restart removes whatever was left behind.

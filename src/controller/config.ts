@@ -16,7 +16,7 @@ export interface ControllerConfig {
   policies: Policy[];
 }
 
-export const ACTIONS = ['pace', 'reroute', 'delay', 'hint', 'dry-run'] as const;
+export const ACTIONS = ['pace', 'reroute', 'clamp', 'delay', 'hint', 'dry-run'] as const;
 const KEYS = new Set(['journal', 'maxRules', 'maxActionsPerSec', 'dryRun', 'linkBps', 'locales', 'policies']);
 
 export function parseControllerConfig(raw: Record<string, unknown> | null | undefined, base: (string | number)[] = ['controller']): ControllerConfig {

@@ -11,7 +11,9 @@
 //   delay        delayUs = jitterUs = slotUs * (N - 1) / 2 (netem: senders spread over [0, (N-1) slots]);
 //   byte window  windowBytes = floor(bufferBytes * 1448/1514) (the response payload the bottleneck's buffer holds
 //                as full-size Ethernet frames), requestBytes = floor(windowBytes / 3) (three requests in flight: while
-//                one is asked for, two thirds of the window keep the port busy); a query that fits is not slowed.
+//                one is asked for, two thirds of the window keep the port busy); a query that fits is not slowed;
+//   cwnd clamp   cwnd = max(1, floor(bufferBytes / 1514 / N)) segments per responder connection (the full-size
+//                frames the bottleneck's buffer holds, shared by the N responders).
 
 import { eventProbabilityAt } from '../engine/extent-eval.ts';
 import type { Signature } from '../engine/signature.ts';
@@ -43,12 +45,18 @@ export function expiresAt(policy: Policy, sigs: Signature[], tag: SmartRecord): 
 }
 
 /** Payload share of a full-size frame: 1448 B of TCP payload (timestamps on) in 1514 B counted by a byte fifo. */
-const PAYLOAD_SHARE = 1448 / 1514;
+const FRAME_BYTES = 1514;
+const PAYLOAD_SHARE = 1448 / FRAME_BYTES;
 
 /** The byte window hint: how many response bytes may be outstanding so they all fit in the bottleneck's buffer. */
 export function byteWindow(bufferBytes: number): { windowBytes: number; requestBytes: number } {
   const windowBytes = Math.max(1, Math.floor(bufferBytes * PAYLOAD_SHARE));
   return { windowBytes, requestBytes: Math.max(1, Math.floor(windowBytes / 3)) };
+}
+
+/** Segments in flight per responder connection so that N responders' full-size frames fit the buffer. */
+export function clampWindow(bufferBytes: number, n: number): number {
+  return Math.max(1, Math.floor(bufferBytes / FRAME_BYTES / n));
 }
 
 /**
@@ -73,6 +81,8 @@ export function derivedParams(policy: Policy, tag: SmartRecord): Record<string, 
   switch (policy.action) {
     case 'pace':
       return d.bottleneckBps !== undefined ? { rate: Math.max(8, Math.floor(d.bottleneckBps / n)) } : {};
+    case 'clamp':
+      return d.bufferBytes !== undefined ? { cwnd: clampWindow(d.bufferBytes, n) } : {};
     case 'delay':
       return slotUs !== undefined ? { delayUs: Math.round((slotUs * (n - 1)) / 2), jitterUs: Math.round((slotUs * (n - 1)) / 2) } : {};
     case 'hint':

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
 import type { Actuator } from './actuator.ts';
+import { ClampActuator } from './actuators/clamp.ts';
 import { DelayActuator } from './actuators/delay.ts';
 import { HintActuator } from './actuators/hint.ts';
 import { PaceActuator } from './actuators/pace.ts';
@@ -19,6 +20,7 @@ export { eventProbabilityAt, derivedParams, expiresAt, responders } from './deri
 export { type Actuator, type ApplyContext, type Rule } from './actuator.ts';
 export { PaceActuator, type PaceParams } from './actuators/pace.ts';
 export { RerouteActuator, type RerouteParams } from './actuators/reroute.ts';
+export { ClampActuator, type ClampParams } from './actuators/clamp.ts';
 export { DelayActuator, detectNetem, type DelayParams, type NetemAvailability } from './actuators/delay.ts';
 export { HintActuator, type HintParams } from './actuators/hint.ts';
 export { DryRunActuator } from './actuators/dry-run.ts';
@@ -28,7 +30,7 @@ export { NameError } from './names.ts';
 
 /** The standard actuators (dry-run is built into the Controller). */
 export function standardActuators(bus: Bus, opts: { linkBps?: number } = {}): Actuator<any>[] {
-  return [new PaceActuator(opts.linkBps), new RerouteActuator(), new DelayActuator(), new HintActuator(bus)];
+  return [new PaceActuator(opts.linkBps), new RerouteActuator(), new ClampActuator(), new DelayActuator(), new HintActuator(bus)];
 }
 
 /** A Controller from a validated `controller:` config section. Call start() on it. */

@@ -32,7 +32,7 @@ export interface DeriveSpec {
   responders: 'tag-value' | number;
   /** Bytes each responder sends (the predicted burst per sender), for the stagger slot and delay. */
   bytesPerResponder?: number;
-  /** Bytes the predicted bottleneck's buffer holds (an operator fact): a hint then carries a byte window. */
+  /** Bytes the predicted bottleneck's buffer holds (an operator fact): a hint then carries a byte window, a clamp its cwnd. */
   bufferBytes?: number;
 }
 
@@ -48,7 +48,7 @@ export interface ExpirationSpec {
 export interface Policy {
   name: string;
   match: SignatureMatch;
-  /** Actuator name: pace, reroute, delay, hint, dry-run. */
+  /** Actuator name: pace, reroute, clamp, delay, hint, dry-run. */
   action: string;
   /** Log what would be done instead of doing it. */
   dryRun: boolean;
@@ -217,6 +217,7 @@ export function parsePolicies(raw: unknown, known: readonly string[], path: (str
     r.done();
     const given = (k: string) => params[k] !== undefined || targets.every((t) => t[k] !== undefined);
     if (action === 'pace' && !given('rate') && derive.bottleneckBps === undefined) throw new PolicyError([...r.path, 'derive', 'bottleneckBps'], 'pace needs params.rate or derive.bottleneckBps (the rate is bottleneckBps / responders)');
+    if (action === 'clamp' && !given('cwnd') && derive.bufferBytes === undefined) throw new PolicyError([...r.path, 'derive', 'bufferBytes'], 'clamp needs params.cwnd or derive.bufferBytes (the window is the frames the buffer holds / responders)');
     if (action === 'delay' && !given('delayUs') && (derive.bottleneckBps === undefined || derive.bytesPerResponder === undefined))
       throw new PolicyError([...r.path, 'derive'], 'delay needs params.delayUs or derive.bottleneckBps and derive.bytesPerResponder (the delay is one stagger slot)');
     return policy;

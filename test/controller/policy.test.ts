@@ -17,7 +17,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('policy validation names the field path', () => {
   const bad: [unknown, RegExp][] = [
-    [{ name: 'a', action: 'shape' }, /^policies\[0\]\.action: unknown action "shape" \(known: pace, reroute, delay, hint, dry-run\)$/],
+    [{ name: 'a', action: 'shape' }, /^policies\[0\]\.action: unknown action "shape" \(known: pace, reroute, clamp, delay, hint, dry-run\)$/],
+    [{ action: 'clamp', targets: [{ netns: 'a', dev: 'v0', dst: '10.0.0.2' }] }, /^policies\[0\]\.derive\.bufferBytes: clamp needs params\.cwnd or derive\.bufferBytes/],
     [{ action: 'hint', match: { minProbability: 2 } }, /^policies\[0\]\.match\.minProbability: must be a number in \[0, 1\], got 2$/],
     [{ action: 'hint', match: { tga: 'MG' } }, /^policies\[0\]\.match\.tga: unknown field$/],
     [{ action: 'pace', targets: [{ dev: 'v0' }] }, /^policies\[0\]\.derive\.bottleneckBps: pace needs params\.rate or derive\.bottleneckBps/],
@@ -60,6 +61,11 @@ test('formulas: expiration from the window, likelihood from the extent, rate and
   const [w] = parsePolicies([{ name: 'w', action: 'hint', derive: { bufferBytes: 30_000 } }], ACTIONS);
   assert.deepEqual(derivedParams(w!, t), { kind: 'window', windowBytes: 28_692, requestBytes: 9564 });
   assert.throws(() => parsePolicies([{ name: 'w', action: 'hint', derive: { bufferBytes: 0 } }], ACTIONS), /derive\.bufferBytes/);
+  // Clamp: the 1514 B frames a 30 000 B fifo holds (19) shared by 5 responders, and never below one segment.
+  const [c5] = parsePolicies([{ name: 'c', action: 'clamp', derive: { bufferBytes: 30_000, responders: 5 } }], ACTIONS);
+  assert.deepEqual(derivedParams(c5!, t), { cwnd: 3 });
+  const [c40] = parsePolicies([{ name: 'c', action: 'clamp', derive: { bufferBytes: 30_000, responders: 40 } }], ACTIONS);
+  assert.deepEqual(derivedParams(c40!, t), { cwnd: 1 });
   // With the bottleneck rate it lives for the Tag's predicted transfer (800 000 B at 80 Mbit/s = 80 ms) when longer than the window.
   const [wr] = parsePolicies([{ name: 'wr', action: 'hint', derive: { bufferBytes: 30_000, bottleneckBps: 80e6 } }], ACTIONS);
   assert.equal(expiresAt(wr!, [sig], tag('MG', 'a', 800_000, 1_000_000)), 1_000_000 + 80_000);
