@@ -92,6 +92,11 @@ export interface Tagger {
   tag(name: string, value?: number): void;
   /** Records an actionable Tag and resolves when the rules it triggers are in place (or with why not). */
   tagAndWait(name: string, value?: number, opts?: { timeoutMs?: number }): Promise<WaitResult>;
+  /**
+   * Whether a tagAndWait of this value would be decided by the controller: false when the driver's act-above
+   * table says the value is below where the learned signature makes the Event likely (then it resolves no-action).
+   */
+  actsOn(name: string, value: number): boolean;
   /** Registers a callback for hints the controller sends to this app's locale; returns an unsubscribe. */
   onHint(cb: (hint: WireHint) => void): () => void;
   /** Sends what the ring holds now. */
@@ -248,6 +253,11 @@ class RingTagger implements Tagger {
       this.timer.refresh();
     }
   };
+
+  actsOn(name: string, value: number): boolean {
+    const actAbove = this.actAbove.get(name);
+    return !(actAbove != null && value < actAbove);
+  }
 
   tagAndWait(name: string, value = 1, opts: { timeoutMs?: number } = {}): Promise<WaitResult> {
     const start = nowMicros();

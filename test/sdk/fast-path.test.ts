@@ -50,6 +50,7 @@ test('tagAndWait below the act-above value resolves no-action without asking; ab
     await until(() => t.stats.thresholdTables >= 1, 'the act-above table on announce');
     assert.deepEqual(driver.thresholdsFor('app-r').thresholds.sort((x, y) => x.name.localeCompare(y.name)).map((e) => [e.name, e.actAbove === null ? null : Math.round(e.actAbove * 1e9) / 1e9]), [['GET', null], ['MG', 100]]);
 
+    assert.deepEqual([t.actsOn('MG', 5), t.actsOn('MG', 500), t.actsOn('GET', 1), t.actsOn('unknown', 1)], [false, true, true, true]);
     const repliesBefore = driver.counters.repliesSent;
     const small = await t.tagAndWait('MG', 5);
     assert.equal(small.status, 'no-action');
@@ -71,6 +72,7 @@ test('tagAndWait below the act-above value resolves no-action without asking; ab
     const again = await t.tagAndWait('MG', 5);
     assert.equal(again.status, 'decided');
     assert.equal(t.stats.noAction, 1);
+    assert.equal(t.actsOn('MG', 5), true, 'actsOn follows the new table');
     const tiny = await t.tagAndWait('MG', 1);
     assert.equal(tiny.status, 'no-action');
     // GET lost its signature: the driver answers no-signature as before.
