@@ -39,6 +39,8 @@ export interface MemcachedCaseOptions {
   sweeps: { jitterMs: number[]; window: number[]; pacingFactor: number[]; reactiveHoldMs: number[] };
   /** How long a SmartTags pacing rule stays after the signature's window (the policy's expiration margin). */
   smarttagsHoldMs: number;
+  /** How long a SmartTags clamp rule stays after the signature's window: a clamp costs nothing while idle. */
+  clampHoldMs: number;
   log: (line: string) => void;
 }
 
@@ -62,12 +64,16 @@ export function defaultMemcachedOptions(quick: boolean): MemcachedCaseOptions {
       ? { jitterMs: [10, 30, 100], window: [1, 2], pacingFactor: [0.8, 1], reactiveHoldMs: [100] }
       : { jitterMs: [5, 10, 20, 30, 50, 100, 300], window: [1, 2, 3], pacingFactor: [0.6, 0.8, 1, 1.25], reactiveHoldMs: [50, 100, 300] },
     smarttagsHoldMs: 100,
+    clampHoldMs: 2000,
     log: () => undefined,
   };
 }
 
-/** What the SmartTags controller does on a likely incast: pace the servers, stagger or window the client's requests. */
-export type SmartTagsAction = 'pace' | 'stagger' | 'window';
+/**
+ * What the SmartTags controller does on a likely incast: pace the servers, stagger or window the client's
+ * requests, or clamp the servers' congestion window towards the client.
+ */
+export type SmartTagsAction = 'pace' | 'stagger' | 'window' | 'clamp';
 
 /** One configuration to run: a client-side mode plus optional static pacing of every server. */
 export interface ModeSpec {
@@ -128,6 +134,7 @@ export function memcachedModes(o: MemcachedCaseOptions): ModeSpec[] {
     { family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'pace' },
     { family: 'smarttags-stagger', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'stagger' },
     { family: 'smarttags-window', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'window' },
+    { family: 'smarttags-clamp', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'clamp' },
   ];
 }
 
@@ -245,6 +252,28 @@ export class MemcachedBed {
   }
 
   /**
+   * The clamp policy: every server's kernel caps new connections to the client at the full-size frames the
+   * client port's buffer holds shared by the servers (bufferBytes and the server count, operator facts), so a
+   * fan-out sent at once fills at most the buffer and the servers' TCP, clocked by the client's ACKs, keeps the
+   * port busy. Which Tag and which values (only those the extent makes drops likely at) come from the
+   * signature; the rule is held clampHoldMs past the signature's window and extended by every Tag it acts on.
+   */
+  clampPolicy(): Record<string, unknown> {
+    const client = this.topo.address('c');
+    return {
+      name: 'incast-clamp',
+      ...ON_LIKELY_INCAST,
+      action: 'clamp',
+      targets: this.servers.map((_, i) => {
+        const port = this.topo.port(`s${i + 1}`, 'sw');
+        return { netns: port.ns, dev: port.dev, via: port.peerAddress, dst: client };
+      }),
+      derive: { bufferBytes: this.o.bufferBytes, responders: this.o.servers, bottleneckBps: this.classRateBps() },
+      expiration: { marginUs: this.o.clampHoldMs * 1000 },
+    };
+  }
+
+  /**
    * The controller section of a SmartTags action mode: pace every server at rate/N, window the client's
    * requests of a likely incast by the buffer size, or stagger the requests
    * by one slot and pace every server at the port rate (so a lone response's slow start queues at its
@@ -253,6 +282,7 @@ export class MemcachedBed {
   controllerSection(action: SmartTagsAction): Record<string, unknown> {
     if (action === 'pace') return { maxActionsPerSec: 10_000, policies: [this.pacingPolicy()] };
     if (action === 'window') return { maxActionsPerSec: 10_000, policies: [this.windowPolicy()] };
+    if (action === 'clamp') return { maxActionsPerSec: 10_000, policies: [this.clampPolicy()] };
     const atPortRate = { ...this.pacingPolicy(), name: 'sender-port-rate', params: { rate: this.o.rateMbit * 1e6 } };
     return { maxActionsPerSec: 10_000, policies: [this.staggerPolicy(), atPortRate] };
   }

@@ -65,6 +65,30 @@ export class MemcachedClient {
     }
   }
 
+  /**
+   * Opens a connection and closes it again, resolving once the server's side has closed too: the server's kernel
+   * then has TCP metrics for this client (where a route's locked cwnd reaches new connections from).
+   */
+  static touch(host: string, port: number, timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const sock = connect({ host, port });
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new Error(`memcached ${host}:${port}: open and close took over ${timeoutMs} ms`));
+      }, timeoutMs);
+      sock.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      sock.once('connect', () => sock.end());
+      sock.resume();
+      sock.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   set(key: string, value: Buffer): Promise<void> {
     checkKey(key);
     return this.request('set', Buffer.concat([Buffer.from(`set ${key} 0 0 ${value.length}\r\n`), value, Buffer.from('\r\n')])) as Promise<void>;

@@ -1,10 +1,11 @@
 // Entry point of the MemCached client process inside the client namespace: reads a WorkloadConfig (JSON)
 // from argv, runs it -- instrumented with the SmartTags SDK when `tagging` is set: an `MG` Tag (value:
 // predicted response bytes) at every MultiGet (waiting for the controller and following its byte-window
-// or stagger hint in the action phase; after a wait that timed out, the last hint) and an `RS` Tag when its responses start -- and prints
-// {"results": [...], "tagger": stats} on stdout; errors go to stderr with exit code 1.
+// or stagger hint, or its clamp rule, in the action phase; after a wait that timed out, the last hint) and an `RS`
+// Tag when its responses start -- and prints {"results": [...], "tagger": stats} on stdout; errors go to stderr
+// with exit code 1.
 
-import { createTagger, type Hint, type Tagger } from '../sdk/index.ts';
+import { createTagger, type Hint, type Tagger, type WaitResult } from '../sdk/index.ts';
 import { runWorkload, type IssueAdvice, type WorkloadConfig, type WorkloadHooks } from './memcached-workload.ts';
 
 const raw = process.argv[2];
@@ -24,6 +25,16 @@ function adviceOf(hints: readonly Hint[]): IssueAdvice | undefined {
   if (stagger && Number.isFinite(slotUs) && slotUs > 0) return { staggerMs: slotUs / 1000 };
   return undefined;
 }
+
+/** When the responders' clamp rules the reply reports applied expire (wall-clock ms), or 0. */
+function clampExpiry(r: WaitResult): number {
+  if (r.status !== 'decided') return 0;
+  const clamps = r.reply.rules.filter((d) => d.action === 'clamp' && d.status === 'applied');
+  return clamps.length ? Math.min(...clamps.map((d) => d.expiresAt)) / 1000 : 0;
+}
+
+/** A clamp rule this close to its expiry is not relied on without waiting for the Tag that extends it. */
+const CLAMP_SLACK_MS = 2;
 
 /** Closes the tagger while a referenced timer keeps the event loop alive: the SDK's close waits on unref'd handles. */
 async function closeTagger(t: Tagger | null): Promise<void> {
@@ -47,13 +58,29 @@ try {
     // The last advice the controller gave for a query it acted on: followed when a wait times out, so a large
     // query the network could not answer in time is not sent as a full fan-out.
     let lastAdvice: IssueAdvice | undefined;
+    // When the responders' clamp rule, as the controller last reported it, expires.
+    let clampedUntilMs = 0;
     hooks.onIssue = async (_q, predicted) => {
       if (!wait) return t.tag('MG', predicted);
-      const r = await t.tagAndWait('MG', predicted, { timeoutMs: 50 });
-      const how = r.status === 'decided' && r.local ? 'standing' : r.status;
-      waits[how] = (waits[how] ?? 0) + 1;
+      const ask = () =>
+        t.tagAndWait('MG', predicted, { timeoutMs: 50 }).then((r) => {
+          const how = r.status === 'decided' && r.local ? 'standing' : r.status;
+          waits[how] = (waits[how] ?? 0) + 1;
+          clampedUntilMs = Math.max(clampedUntilMs, clampExpiry(r));
+          return r;
+        });
+      // A MultiGet the controller acts on, while the clamp rule it applied for an earlier one lives: sent at once
+      // over the clamped connections. Its Tag, which extends the rule (the reply moves clampedUntilMs on), follows
+      // once the requests are written, so the driver's and controller's turn does not delay them.
+      if (clampedUntilMs > Date.now() + CLAMP_SLACK_MS && t.actsOn('MG', predicted)) {
+        waits['clamped-ahead'] = (waits['clamped-ahead'] ?? 0) + 1;
+        setImmediate(ask);
+        return { clampedUntilMs };
+      }
+      const r = await ask();
       if (r.status === 'timeout') return lastAdvice;
       if (r.status !== 'decided') return undefined;
+      if (clampExpiry(r) > Date.now()) return { clampedUntilMs };
       const advice = adviceOf(r.reply.hints);
       if (advice) lastAdvice = advice;
       return advice;

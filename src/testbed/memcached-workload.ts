@@ -89,10 +89,12 @@ export function planQueries(cfg: Pick<WorkloadConfig, 'seed' | 'queries' | 'larg
 
 /**
  * How to schedule one query's requests (an application hint): a stagger (per-server request i issued
- * i * staggerMs after the first), or a byte window (requests of about requestBytes predicted bytes each, at most
- * windowBytes outstanding; one request is always allowed).
+ * i * staggerMs after the first), a byte window (requests of about requestBytes predicted bytes each, at most
+ * windowBytes outstanding; one request is always allowed), or the whole fan-out at once over connections opened
+ * while the responders clamp new connections to this client (a controller rule that lives until clampedUntilMs,
+ * wall-clock ms).
  */
-export type IssueAdvice = { staggerMs: number } | { windowBytes: number; requestBytes: number };
+export type IssueAdvice = { staggerMs: number } | { windowBytes: number; requestBytes: number } | { clampedUntilMs: number };
 
 /** Hooks for instrumentation (SmartTags Tags): called when a MultiGet is issued and when replies start. */
 export interface WorkloadHooks {
@@ -146,6 +148,7 @@ export async function runByteWindow<T extends { bytes: number }>(requests: numbe
 
 export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}): Promise<QueryResult[]> {
   const clients = await Promise.all(cfg.servers.map((s) => MemcachedClient.connectWithRetry(s.address, s.port)));
+  const clamped = new ClampedPool(cfg.servers);
   const switchTc = new TcBatch(cfg.switchNs);
   const pacerTcs: TcBatch[] = [];
   const reactive = cfg.mode.kind === 'reactive' ? cfg.mode : null;
@@ -174,10 +177,11 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
       const advice = await hooks.onIssue?.(q, predicted);
       const stagger = advice && 'staggerMs' in advice && advice.staggerMs > 0 ? advice.staggerMs : 0;
       const byteWindow = advice && 'windowBytes' in advice && advice.windowBytes > 0 && advice.requestBytes > 0 ? advice : null;
+      const pool = advice && 'clampedUntilMs' in advice ? await clamped.use(advice.clampedUntilMs) : (clamped.expire(), clients);
       const delays = jitter.map((j, i) => j + i * stagger);
       let firstByte = Infinity;
       const get = async (part: { server: number; keys: number[] }) => {
-        const r = await clients[part.server]!.get(part.keys.map((k) => keyName(part.server, k)));
+        const r = await pool[part.server]!.get(part.keys.map((k) => keyName(part.server, k)));
         if (r.firstByteAt < firstByte) {
           if (firstByte === Infinity) hooks.onFirstResponse?.(q);
           firstByte = r.firstByteAt;
@@ -214,8 +218,43 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
     stopReactive = true;
     await reactiveLoop.catch(() => undefined);
     for (const c of clients) c.close();
+    clamped.close();
     await switchTc.close();
     for (const tc of pacerTcs) await tc.close();
+  }
+}
+
+/**
+ * The connections a clamp advice asks for: opened while the responders' clamp rule lives (so their kernels cap
+ * each at the rule's cwnd), used until the rule's expiry, then closed (a clamped connection keeps its cap).
+ * Before opening, one connection to each server is opened and closed: the responder's kernel reads the locked
+ * cwnd from its TCP metrics for this client, which a new rule has just emptied and a closed connection fills.
+ */
+class ClampedPool {
+  private conns: MemcachedClient[] | null = null;
+  private untilMs = 0;
+
+  constructor(private readonly servers: ServerRef[]) {}
+
+  async use(untilMs: number): Promise<MemcachedClient[]> {
+    this.expire();
+    if (!this.conns) {
+      await Promise.all(this.servers.map((s) => MemcachedClient.touch(s.address, s.port)));
+      this.conns = await Promise.all(this.servers.map((s) => MemcachedClient.connect(s.address, s.port)));
+    }
+    this.untilMs = Math.max(this.untilMs, untilMs);
+    return this.conns;
+  }
+
+  /** Closes the connections once the rule they were opened under has expired. */
+  expire(): void {
+    if (this.conns && Date.now() >= this.untilMs) this.close();
+  }
+
+  close(): void {
+    for (const c of this.conns ?? []) c.close();
+    this.conns = null;
+    this.untilMs = 0;
   }
 }
 

@@ -145,7 +145,7 @@ test('smarttags testbed: JSON output, and Ctrl-C removes everything', { skip, ti
   }
 });
 
-test('identification then action: SDK Tags and switch drop Events teach the engine MG -> qdisc_drop; the controller paces on it', { skip, timeout: 120_000 }, async () => {
+test('identification then action: SDK Tags and switch drop Events teach the engine MG -> qdisc_drop; the controller paces, windows and clamps on it', { skip, timeout: 120_000 }, async () => {
   const o = defaultMemcachedOptions(true);
   o.queries = 60;
   o.largeShare = 0.5;
@@ -205,6 +205,27 @@ test('identification then action: SDK Tags and switch drop Events teach the engi
     const noneDrops = r.results.slice(0, 20).filter((q) => q.large).reduce((a, q) => a + q.drops, 0);
     const winDrops = winLarge.reduce((a, q) => a + q.drops, 0);
     assert.ok(winDrops < noneDrops, `window drops ${winDrops} vs none ${noneDrops}`);
+
+    // Clamp: every server's kernel caps new connections to the client (a route with a locked cwnd, one rule per
+    // server, extended by each large MultiGet); the client sends each large fan-out at once over connections
+    // opened under the rule, and the servers' TCP keeps the port busy within the buffer.
+    o.clampHoldMs = 300;
+    await h.useController(bed.controllerSection('clamp'));
+    const clamp = await bed.runMode({ family: 'smarttags-clamp', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'clamp' }, 5, { endpoint: h.socketPath, locale: 'mc-client', wait: true });
+    const cc = h.controller.counters;
+    const clampLarge = clamp.results.filter((q) => q.large);
+    const clampWaits = (clamp.tagger as { waits: Record<string, number> }).waits;
+    assert.ok(cc.applied >= o.servers && cc.applied + cc.coalesced >= clampLarge.length * o.servers, `applied ${cc.applied} coalesced ${cc.coalesced} for ${clampLarge.length} large queries`);
+    assert.ok((clampWaits['clamped-ahead'] ?? 0) > 0, `large MultiGets went ahead on the live rule; waits ${JSON.stringify(clampWaits)}`);
+    for (const q of clamp.results) assert.equal(q.bytes, q.keys * o.valueBytes);
+    const clampDrops = clampLarge.reduce((a, q) => a + q.drops, 0);
+    assert.ok(clampDrops * 10 <= noneDrops, `clamp drops ${clampDrops} vs none ${noneDrops}`);
+    await h.settle();
+    assert.equal(h.controller.counters.errors, 0);
+    const client = bed.topo.address('c');
+    for (const s of bed.servers) {
+      assert.equal(execFileSync('ip', ['-n', s.ns, 'route', 'show', 'exact', `${client}/32`], { encoding: 'utf8' }).trim(), '', `clamp route removed on ${s.ns}`);
+    }
   } finally {
     await bed.close();
   }
