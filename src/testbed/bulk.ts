@@ -32,12 +32,12 @@ export async function bulkTransfer(topo: Topology, from: string, to: string, byt
   return bps / 1e6;
 }
 
-/** Repeats transfers every `everyMs` (first after `offsetMs`) until `stop()`; resolves with their goodputs. */
-export async function bulkLoop(topo: Topology, from: string, to: string, bytes: number, everyMs: number, offsetMs: number, stop: () => boolean): Promise<number[]> {
+/** Repeats transfers every `everyMs` (the first at `firstAtMs`, wall clock) until `stop()`; resolves with their goodputs. */
+export async function bulkLoop(topo: Topology, from: string, to: string, bytes: number, everyMs: number, firstAtMs: number, stop: () => boolean): Promise<number[]> {
   const out: number[] = [];
-  let next = performance.now() + offsetMs;
+  let next = firstAtMs;
   while (!stop()) {
-    const wait = next - performance.now();
+    const wait = next - Date.now();
     if (wait > 0) {
       await new Promise((r) => setTimeout(r, Math.min(wait, 50)));
       continue;

@@ -1,6 +1,7 @@
 // The MemCached client application (paper 4.1) run inside the client namespace: populates the servers,
-// then replays a seeded mix of large MultiGet fan-outs (incast-prone) and small ones, one query at a time
-// with think time, measuring QCT and the switch-port drops during each query. Client-side baselines
+// then replays a seeded mix of large MultiGet fan-outs (incast-prone) and small ones, one query at a time on a
+// seeded wall-clock schedule (so every mode meets the bulk transfers at the same queries), measuring QCT and
+// the switch-port drops during each query. Client-side baselines
 // (issue jitter, window of outstanding requests) and the reactive pacing baseline live here too.
 
 import { HostPacer } from './host-pacer.ts';
@@ -36,6 +37,12 @@ export interface WorkloadConfig {
   /** Share of queries that are large. */
   largeShare: number;
   thinkMs: [number, number];
+  /**
+   * The schedule: query i starts at startAtMs (wall clock, ms) plus the think times of queries 0..i plus the
+   * slots of queries 0..i-1 (slotMs[0] for a small query, [1] for a large one), or when query i-1 ends if later.
+   */
+  startAtMs: number;
+  slotMs: [number, number];
   /** The switch port towards the client and the handle of the queue (the MemCached class) whose drops count. */
   switchNs: string;
   switchDev: string;
@@ -167,8 +174,12 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
       reactiveLoop = reactivePacing(switchTc, cfg.switchDev, cfg.switchQueue, pacers, reactive, () => stopReactive);
     }
     const results: QueryResult[] = [];
+    // A client that was not ready in time starts its schedule now rather than running queries back to back.
+    let planned = Math.max(cfg.startAtMs, Date.now());
+    if (planned > cfg.startAtMs + 10) process.stderr.write(`memcached workload: ready ${planned - cfg.startAtMs} ms after the schedule's start\n`);
     for (const [index, q] of plan.entries()) {
-      await sleep(uniform(rng, cfg.thinkMs[0], cfg.thinkMs[1]));
+      planned += uniform(rng, cfg.thinkMs[0], cfg.thinkMs[1]);
+      await sleep(Math.max(0, planned - Date.now()));
       const jitter = q.parts.map(() => (cfg.mode.kind === 'jitter' ? uniform(rng, 0, cfg.mode.maxMs) : 0));
       const dropsBefore = await qdiscDrops(switchTc, cfg.switchDev, cfg.switchQueue);
       const predicted = q.parts.reduce((a, p) => a + p.keys.length, 0) * cfg.valueBytes;
@@ -211,6 +222,7 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
       }
       const qctMs = performance.now() - t0;
       const drops = (await qdiscDrops(switchTc, cfg.switchDev, cfg.switchQueue)) - dropsBefore;
+      planned += cfg.slotMs[q.large ? 1 : 0];
       results.push({ index, large: q.large, fanout: q.parts.length, keys: q.parts.reduce((a, p) => a + p.keys.length, 0), bytes, startMs, qctMs, firstByteMs: firstByte - t0, drops });
     }
     return results;
