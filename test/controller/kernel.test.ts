@@ -289,7 +289,7 @@ test('bad names and addresses are rejected before any command runs', { skip }, a
   assert.equal(c.counters.errors, 6);
 });
 
-test('the batch runner reports a failed change with the tool\'s message and keeps going; a missing namespace is named', { skip }, async () => {
+test('the batch runner reports a failed change with the tool\'s message and keeps going; a missing namespace is named; warming starts a batch early', { skip }, async () => {
   const ns = makeNetns(created);
   const runner = new SystemRunner();
   try {
@@ -299,6 +299,15 @@ test('the batch runner reports a failed change with the tool\'s message and keep
     assert.deepEqual(htbClass(ns, 'v0', '1:9'), { rate: '3Mbit', ceil: '3Mbit' });
     await assert.rejects(runner.change({ tool: 'ip', netns: `${ns}-absent`, args: ['rule', 'add', 'fwmark', '1', 'table', '9'] }), /ip batch for .*-absent exited \(\d+\): Cannot open network namespace/);
     await assert.rejects(runner.change({ tool: 'tc', netns: ns, args: ['qdisc', 'show', 'dev', 'v0 # x'] }), /unsafe command token "v0 # x"/);
+    // Warming starts a batch ahead of its first change: a good one then serves it, a missing namespace is named
+    // at that change (the warm itself never throws for it), an invalid name is refused before anything runs.
+    runner.warm('ip', ns);
+    await runner.change({ tool: 'ip', netns: ns, args: ['route', 'add', '10.66.0.1/32', 'dev', 'v0'] });
+    assert.match(sh('ip', ['-n', ns, 'route', 'show', 'exact', '10.66.0.1/32']), /dev v0/);
+    runner.warm('ip', `${ns}-gone`);
+    await new Promise((r) => setTimeout(r, 100));
+    await assert.rejects(runner.change({ tool: 'ip', netns: `${ns}-gone`, args: ['route', 'add', '10.66.0.2/32', 'dev', 'lo'] }), /ip batch for .*-gone exited \(\d+\): Cannot open network namespace/);
+    assert.throws(() => runner.warm('ip', 'bad name'), /netns: not a valid network namespace name/);
   } finally {
     await runner.close();
   }
