@@ -3,7 +3,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../args.ts';
+import { UsageError } from '../../options/args.ts';
 
 export const summary = 'run a benchmark: learn (vs DuckDB SQL), runtime, ... (`smarttags bench` lists them)';
 

@@ -2,7 +2,7 @@
 // a scenario's files and scores the result, or compares both methods side by side on seeded scenarios.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { numberOption, parseCommandArgs, UsageError } from '../args.ts';
+import { numberOption, parseCommandArgs, UsageError } from '../../options/args.ts';
 import { readRecordFiles } from '../../protocol/record-reader.ts';
 import type { SignaturesDoc } from '../../engine/signature.ts';
 import { compareMethods, runMethod, summarize, type Method } from '../../evaluation/compare.ts';

@@ -15,7 +15,7 @@ import { isDuckdbSpec, readDuckdbRecords } from '../../store/duckdb-reader.ts';
 import { formatProblem } from '../../protocol/problems.ts';
 import { parseTimeUnit, type TimeUnit } from '../../protocol/time-unit.ts';
 import { DEFAULT_MAX_HOPS, Topology } from '../../protocol/topology.ts';
-import { numberOption, parseCommandArgs, UsageError } from '../args.ts';
+import { numberOption, parseCommandArgs, UsageError } from '../../options/args.ts';
 
 export const summary = 'learn signatures (tag -> event probability, lead time, window, extent) from record files';
 

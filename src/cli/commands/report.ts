@@ -1,6 +1,6 @@
 // `smarttags report --signatures S --out report.html`: renders signatures.json as one offline HTML file.
 
-import { numberOption, parseCommandArgs, UsageError } from '../args.ts';
+import { numberOption, parseCommandArgs, UsageError } from '../../options/args.ts';
 import { readSignaturesDoc, writeReport } from '../../report/index.ts';
 
 export const summary = 'Render signatures.json as a self-contained HTML report (lag histograms, extent plots, ranking)';

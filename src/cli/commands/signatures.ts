@@ -2,7 +2,7 @@
 // or the latest generation stored in a DuckDB file.
 
 import { readFile } from 'node:fs/promises';
-import { parseCommandArgs, UsageError } from '../args.ts';
+import { parseCommandArgs, UsageError } from '../../options/args.ts';
 import type { SignaturesDoc } from '../../engine/signature.ts';
 import { isDuckdbSpec, readLatestSignatures } from '../../store/duckdb-reader.ts';
 import { fetchSignatures, formatSignatures } from '../../system/status-client.ts';

@@ -1,6 +1,6 @@
 // `smarttags status`: asks a running `smarttags up` (its HTTP endpoint) for signatures, active rules and counters.
 
-import { parseCommandArgs, UsageError } from '../args.ts';
+import { parseCommandArgs, UsageError } from '../../options/args.ts';
 import { loadConfigFile } from '../../system/config.ts';
 import { DEFAULT_STATUS_URL, fetchStatus, formatStatus } from '../../system/status-client.ts';
 

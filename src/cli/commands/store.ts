@@ -1,6 +1,6 @@
 // `smarttags store`: SQL over the DuckDB store of `smarttags up` and Parquet export of its tables (read-only).
 
-import { parseCommandArgs, UsageError } from '../args.ts';
+import { parseCommandArgs, UsageError } from '../../options/args.ts';
 import { exportDuckdbParquet, isDuckdbSpec, queryDuckdb } from '../../store/duckdb-reader.ts';
 
 export const summary = 'query (SQL) or export (Parquet) the DuckDB store written by smarttags up';

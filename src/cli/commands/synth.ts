@@ -1,6 +1,6 @@
 // `smarttags synth`: writes a seeded synthetic leaf-spine scenario (records.csv, topology.json, truth.json).
 
-import { parseCommandArgs, UsageError } from '../args.ts';
+import { parseCommandArgs, UsageError } from '../../options/args.ts';
 import { scenarioOptionsFromFlags, SCENARIO_FLAG_OPTIONS, SCENARIO_FLAGS_HELP } from '../../evaluation/scenario-flags.ts';
 import { SCENARIOS, synthesize, type ScenarioName } from '../../evaluation/synthesize.ts';
 import { writeScenario } from '../../evaluation/write-scenario.ts';

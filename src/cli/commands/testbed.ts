@@ -2,7 +2,7 @@
 // and prints per-mode results; --json writes them, --report renders the HTML report sections.
 
 import { writeFile } from 'node:fs/promises';
-import { numberOption, parseCommandArgs, UsageError } from '../args.ts';
+import { numberOption, parseCommandArgs, UsageError } from '../../options/args.ts';
 import { writeReport } from '../../report/index.ts';
 import { SIGNATURES_VERSION } from '../../engine/signature.ts';
 import { defaultDmlOptions, runDmlCase, type DmlReport } from '../../testbed/dml-case.ts';

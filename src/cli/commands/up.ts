@@ -1,7 +1,7 @@
 // `smarttags up`: runs engine, controller and drivers of the config in one process until SIGINT/SIGTERM,
 // then stops cleanly (rules reverted, store flushed, sockets removed).
 
-import { parseCommandArgs, UsageError } from '../args.ts';
+import { parseCommandArgs, UsageError } from '../../options/args.ts';
 import { defaultConfig, loadConfigFile } from '../../system/config.ts';
 import { ROLES, startSystem, type Role } from '../../system/system.ts';
 
