@@ -17,11 +17,16 @@ export interface Command {
 export function checkCommand(cmd: unknown, field = 'command'): Command {
   if (typeof cmd !== 'object' || cmd === null) throw new NameError(field, 'must be an object');
   const c = cmd as Record<string, unknown>;
-  if (c.tool !== 'ip' && c.tool !== 'tc') throw new NameError(`${field}.tool`, `must be "ip" or "tc", got ${JSON.stringify(c.tool)}`);
-  const netns = c.netns === null || c.netns === undefined ? null : netnsName(`${field}.netns`, c.netns);
+  const { tool, netns } = checkTarget(c.tool, c.netns, field);
   if (!Array.isArray(c.args) || c.args.length === 0 || c.args.length > 64) throw new NameError(`${field}.args`, 'must be 1-64 tokens');
   const args = c.args.map((a, i) => commandToken(`${field}.args[${i}]`, a));
-  return { tool: c.tool, netns, args };
+  return { tool, netns, args };
+}
+
+/** The tool (ip or tc) and namespace (or null: the host's) a command runs with, checked. */
+export function checkTarget(tool: unknown, netns: unknown, field = 'command'): { tool: Tool; netns: string | null } {
+  if (tool !== 'ip' && tool !== 'tc') throw new NameError(`${field}.tool`, `must be "ip" or "tc", got ${JSON.stringify(tool)}`);
+  return { tool, netns: netns === null || netns === undefined ? null : netnsName(`${field}.netns`, netns) };
 }
 
 /** The argv of a one-shot invocation: tool, namespace option, args. */

@@ -4,8 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { BatchChanges } from '../linux/batch-process.ts';
-import { argv, checkCommand, describeCommand, type Command, type Tool } from './command.ts';
-import { NameError, netnsName } from './names.ts';
+import { argv, checkCommand, checkTarget, describeCommand, type Command, type Tool } from './command.ts';
 
 export interface CommandRunner {
   /** Runs a command that changes kernel state; rejects with the tool's own message. */
@@ -28,8 +27,8 @@ export class SystemRunner implements CommandRunner {
   }
 
   warm(tool: Tool, netns: string | null): void {
-    if (tool !== 'ip' && tool !== 'tc') throw new NameError('tool', `must be "ip" or "tc", got ${JSON.stringify(tool)}`);
-    this.batch(tool, netns === null ? null : netnsName('netns', netns)).warm();
+    const t = checkTarget(tool, netns);
+    this.batch(t.tool, t.netns).warm();
   }
 
   private batch(tool: Tool, netns: string | null): BatchChanges {

@@ -74,19 +74,11 @@ export class ClampActuator implements Actuator<ClampParams> {
     await forgotten;
   }
 
+  /** Runs the journaled undo: the route's deletion, then the metrics' (where an address without an entry is no error). */
   async revert(rule: Rule<ClampParams>, ctx: ApplyContext): Promise<void> {
-    const p = rule.params;
-    const errors: string[] = [];
-    try {
-      await ctx.runner.change(rule.undo[0] ?? { tool: 'ip', netns: p.netns, args: ['route', 'del', ...this.route(p)] });
-    } catch (err) {
-      errors.push((err as Error).message);
-    }
-    try {
-      await this.forget(p, ctx);
-    } catch (err) {
-      errors.push((err as Error).message);
-    }
+    const [routeDel] = rule.undo;
+    const results = await Promise.allSettled([ctx.runner.change(routeDel!), this.forget(rule.params, ctx)]);
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
     if (errors.length) throw new Error(errors.join('; '));
   }
 
