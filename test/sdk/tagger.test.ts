@@ -124,34 +124,40 @@ test('a lone tag leaves by the flush timer, which the next tag re-arms after an 
   });
 });
 
-test('tag times: a burst may share a clock reading, every new event-loop turn reads the clock again', async () => {
+test('tag times: a burst may share a clock reading, a lone tag and every new event-loop turn read the clock again', async () => {
   await withDriver(async ({ socket, batches }) => {
     const shared = createTagger({ endpoint: socket, locale: 'reuse' });
     const exact = createTagger({ endpoint: socket, locale: 'exact', clockReuse: 0 });
+    const lone = createTagger({ endpoint: socket, locale: 'lone' });
     try {
-      await until(() => shared.connected && exact.connected, 3000, 'connections');
+      await until(() => shared.connected && exact.connected && lone.connected, 3000, 'connections');
       const busy = (ms: number) => {
         const end = performance.now() + ms;
         while (performance.now() < end);
       };
       for (const t of [shared, exact]) {
+        for (let i = 0; i < 20; i++) t.tag('A0'); // a burst
         t.tag('A');
         busy(3); // the same synchronous run
         t.tag('B');
       }
+      lone.tag('A');
+      busy(3); // the same run, but A came alone: its reading is not shared
+      lone.tag('B');
       await new Promise((r) => setTimeout(r, 5)); // a new turn
       shared.tag('C');
-      shared.flush();
-      exact.flush();
+      for (const t of [shared, exact, lone]) t.flush();
       const rec = () => batches.flatMap((b) => b.records);
-      await until(() => rec().length === 5, 3000, 'five tags');
+      await until(() => rec().length === 47, 3000, 'all tags');
       const at = (locale: string, name: string) => rec().find((r) => r.locale === locale && r.name === name)!.time;
       assert.equal(at('reuse', 'B'), at('reuse', 'A'), 'a reused reading within one synchronous run');
       assert.ok(at('exact', 'B') - at('exact', 'A') >= 2900, 'clockReuse 0 reads the clock for every tag');
+      assert.ok(at('lone', 'B') - at('lone', 'A') >= 2900, 'a lone tag lets no later tag share its reading');
       assert.ok(at('reuse', 'C') - at('reuse', 'B') >= 4000, 'the next turn reads the clock again');
     } finally {
       await shared.close();
       await exact.close();
+      await lone.close();
     }
   });
 });
