@@ -1,8 +1,9 @@
 // Entry point of the MemCached client process inside the client namespace: reads a WorkloadConfig (JSON)
 // from argv, runs it -- instrumented with the SmartTags SDK when `tagging` is set: an `MG` Tag (value:
-// predicted response bytes) at every MultiGet (waiting for the controller and following its byte-window
-// or stagger hint, or its clamp rule, in the action phase; after a wait that timed out, the last hint) and an `RS`
-// Tag when its responses start -- and prints {"results": [...], "tagger": stats} on stdout; errors go to stderr
+// predicted response bytes) at every MultiGet (in the action phase, for a MultiGet the controller acts on, waiting
+// for it and following its byte-window or stagger hint, or its clamp rule; after a wait that timed out, the last
+// hint; any other MG Tag goes right after the requests are written) and an `RS` Tag when its responses start --
+// and prints {"results": [...], "tagger": stats} on stdout; errors go to stderr
 // with exit code 1.
 
 import { createTagger, type Hint, type Tagger, type WaitResult } from '../sdk/index.ts';
@@ -60,24 +61,39 @@ try {
     let lastAdvice: IssueAdvice | undefined;
     // When the responders' clamp rule, as the controller last reported it, expires.
     let clampedUntilMs = 0;
-    hooks.onIssue = async (_q, predicted) => {
-      if (!wait) return t.tag('MG', predicted);
-      const ask = () =>
-        t.tagAndWait('MG', predicted, { timeoutMs: 50 }).then((r) => {
-          const how = r.status === 'decided' && r.local ? 'standing' : r.status;
-          waits[how] = (waits[how] ?? 0) + 1;
-          clampedUntilMs = Math.max(clampedUntilMs, clampExpiry(r));
-          return r;
-        });
+    const ask = (predicted: number) =>
+      t.tagAndWait('MG', predicted, { timeoutMs: 50 }).then((r) => {
+        const how = r.status === 'decided' && r.local ? 'standing' : r.status;
+        waits[how] = (waits[how] ?? 0) + 1;
+        clampedUntilMs = Math.max(clampedUntilMs, clampExpiry(r));
+        return r;
+      });
+    // What follows the query's requests once they are written, off its path: its MG Tag when the controller does not
+    // act on it (identification, or a value below the signature's act-above), or the wait that extends a clamp rule.
+    let after: 'tag' | 'ask' | 'none' = 'tag';
+    hooks.afterIssue = (_q, predicted) => {
+      if (after === 'tag') t.tag('MG', predicted);
+      else if (after === 'ask') void ask(predicted);
+    };
+    if (wait) hooks.onIssue = (_q, predicted) => {
+      after = 'tag';
+      if (!t.actsOn('MG', predicted)) {
+        waits['no-action'] = (waits['no-action'] ?? 0) + 1;
+        return undefined;
+      }
       // A MultiGet the controller acts on, while the clamp rule it applied for an earlier one lives: sent at once
-      // over the clamped connections. Its Tag, which extends the rule (the reply moves clampedUntilMs on), follows
-      // once the requests are written, so the driver's and controller's turn does not delay them.
-      if (clampedUntilMs > Date.now() + CLAMP_SLACK_MS && t.actsOn('MG', predicted)) {
+      // over the clamped connections; its Tag, which extends the rule (the reply moves clampedUntilMs on), follows
+      // the requests, so the driver's and controller's turn does not delay them.
+      if (clampedUntilMs > Date.now() + CLAMP_SLACK_MS) {
         waits['clamped-ahead'] = (waits['clamped-ahead'] ?? 0) + 1;
-        setImmediate(ask);
+        after = 'ask';
         return { clampedUntilMs };
       }
-      const r = await ask();
+      return waitForAdvice(predicted);
+    };
+    const waitForAdvice = async (predicted: number): Promise<IssueAdvice | undefined> => {
+      after = 'none';
+      const r = await ask(predicted);
       if (r.status === 'timeout') return lastAdvice;
       if (r.status !== 'decided') return undefined;
       if (clampExpiry(r) > Date.now()) return { clampedUntilMs };

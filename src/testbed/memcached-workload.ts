@@ -103,9 +103,14 @@ export function planQueries(cfg: Pick<WorkloadConfig, 'seed' | 'queries' | 'larg
  */
 export type IssueAdvice = { staggerMs: number } | { windowBytes: number; requestBytes: number } | { clampedUntilMs: number };
 
-/** Hooks for instrumentation (SmartTags Tags): called when a MultiGet is issued and when replies start. */
+/**
+ * Hooks for instrumentation (SmartTags Tags): before a MultiGet is issued (for advice on how to issue it), right
+ * after the requests that go at once are written (a Tag whose answer the query does not wait for goes here, off the
+ * query's path), and when replies start.
+ */
 export interface WorkloadHooks {
   onIssue?(q: PlannedQuery, predictedBytes: number): void | IssueAdvice | Promise<void | IssueAdvice>;
+  afterIssue?(q: PlannedQuery, predictedBytes: number): void;
   onFirstResponse?(q: PlannedQuery): void;
 }
 
@@ -185,7 +190,8 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
       const predicted = q.parts.reduce((a, p) => a + p.keys.length, 0) * cfg.valueBytes;
       const startMs = Date.now();
       const t0 = performance.now();
-      const advice = await hooks.onIssue?.(q, predicted);
+      const asked = hooks.onIssue?.(q, predicted);
+      const advice = asked instanceof Promise ? await asked : asked;
       const stagger = advice && 'staggerMs' in advice && advice.staggerMs > 0 ? advice.staggerMs : 0;
       const byteWindow = advice && 'windowBytes' in advice && advice.windowBytes > 0 && advice.requestBytes > 0 ? advice : null;
       const pool = advice && 'clampedUntilMs' in advice ? await clamped.use(advice.clampedUntilMs) : (clamped.expire(), clients);
@@ -201,11 +207,13 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
         return r;
       };
       let bytes = 0;
+      // Both ways write the requests that go at once before their first await.
+      let done: Promise<unknown>;
       if (byteWindow) {
         // The hint applies to this query only: requests sized and windowed so their responses fit the buffer.
         const bytesPerKey = predicted / q.parts.reduce((a, p) => a + p.keys.length, 0);
         const requests = chunkParts(q, bytesPerKey, byteWindow.requestBytes);
-        bytes = await runByteWindow(requests.map((r) => r.keys.length * bytesPerKey), byteWindow.windowBytes, (i) => get(requests[i]!));
+        done = runByteWindow(requests.map((r) => r.keys.length * bytesPerKey), byteWindow.windowBytes, (i) => get(requests[i]!)).then((b) => (bytes = b));
       } else {
         const fetch = async (i: number) => {
           if (delays[i]! > 0) await sleep(delays[i]!);
@@ -213,13 +221,15 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
         };
         const window = cfg.mode.kind === 'window' ? Math.max(1, Math.floor(cfg.mode.outstanding)) : q.parts.length;
         let next = 0;
-        await Promise.all(Array.from({ length: Math.min(window, q.parts.length) }, async () => {
+        done = Promise.all(Array.from({ length: Math.min(window, q.parts.length) }, async () => {
           while (next < q.parts.length) {
             const got = await fetch(next++);
             bytes += got;
           }
         }));
       }
+      hooks.afterIssue?.(q, predicted);
+      await done;
       const qctMs = performance.now() - t0;
       const drops = (await qdiscDrops(switchTc, cfg.switchDev, cfg.switchQueue)) - dropsBefore;
       planned += cfg.slotMs[q.large ? 1 : 0];
