@@ -78,6 +78,8 @@ export interface RuntimeBench {
   spanOverTag: number;
   /** sdkTagNs and otelSpanNs are the p10 of per-round costs; the median is shown beside it. */
   costs: { tag: CallCost; span: CallCost; statistic: string };
+  /** One tag() and one span, each the first call after the app slept (a sporadic app's cost per call). */
+  afterIdle: AfterIdleCost;
   /** Tags per second the driver received while the apps flooded it. */
   driverIngestPerSec: number;
   /** Tags lost (tagged but never received, counted or not) in the steps offering at most half the capacity. */
@@ -139,7 +141,7 @@ export async function run(argv: string[]): Promise<number> {
     const costs = await measureCosts(join(dir, 'cost.sock'));
     const sdkTagNs = costs.tag.p10;
     const otelSpanNs = costs.span.p10;
-    log(`tag() ${sdkTagNs.toFixed(1)} ns, span ${otelSpanNs.toFixed(1)} ns; driver ingest from ${apps} apps`);
+    log(`tag() ${sdkTagNs.toFixed(1)} ns, span ${otelSpanNs.toFixed(1)} ns; after ${IDLE_SLEEP_MS} ms asleep ${costs.afterIdle.tagUs.p50} and ${costs.afterIdle.spanUs.p50} us; driver ingest from ${apps} apps`);
     const ingest = await measureIngest(join(dir, 'ingest.sock'), apps, ingestMs);
     const driverIngestPerSec = Math.max(...ingest.steps.map((st) => st.receivedPerSec));
     const calm = ingest.steps.filter((st) => st.offeredPerSec > 0 && st.offeredPerSec <= driverIngestPerSec / 2);
@@ -168,6 +170,7 @@ export async function run(argv: string[]): Promise<number> {
       otelSpanNs: round(otelSpanNs, 1),
       spanOverTag: round(otelSpanNs / sdkTagNs, 1),
       costs: { tag: roundCost(costs.tag), span: roundCost(costs.span), statistic: '10th percentile of per-round cost (p50 beside it)' },
+      afterIdle: costs.afterIdle,
       driverIngestPerSec,
       driverIngestLost: calm.reduce((sum, st) => sum + st.tagged - st.received, 0),
       driverIngest: ingest,
@@ -209,7 +212,7 @@ interface CallCost {
  * discards; both in short rounds separated by a timer turn (the driver reads, the batch processor exports), so
  * neither queue overflows: every span is exported (checked), every tag is sent.
  */
-async function measureCosts(socket: string): Promise<{ tag: CallCost; span: CallCost; spansExported: number; tagsSent: number }> {
+async function measureCosts(socket: string): Promise<{ tag: CallCost; span: CallCost; afterIdle: AfterIdleCost; spansExported: number; tagsSent: number }> {
   const bus = new InProcessBus();
   const driver = new Driver({ id: 'bench', locales: ['bench-host'], bus, socketPath: socket });
   await driver.start();
@@ -246,15 +249,57 @@ async function measureCosts(socket: string): Promise<{ tag: CallCost; span: Call
     const spanCall = (i: number) => tracer.startSpan('MG', { attributes: { value: i } }).end();
     await timeRounds(20, 500, spanCall);
     const span = await timeRounds(400, 500, spanCall);
+    const afterIdle = await measureAfterIdle(tagCall, spanCall);
     await provider.forceFlush();
     await provider.shutdown();
-    if (spansExported !== 420 * 500) throw new Error(`span cost run: ${420 * 500 - spansExported} spans not exported (batch queue overflow)`);
-    return { tag, span, spansExported, tagsSent };
+    const spans = 420 * 500 + IDLE_SAMPLES;
+    if (spansExported !== spans) throw new Error(`span cost run: ${spans - spansExported} spans not exported (batch queue overflow)`);
+    return { tag, span, afterIdle, spansExported, tagsSent };
   } finally {
     await tagger.close();
     await driver.stop();
     await bus.close();
   }
+}
+
+/** Samples of one call after the app slept, and how long it slept before each. */
+const IDLE_SAMPLES = 100;
+const IDLE_SLEEP_MS = 20;
+
+/** One call timed as the first thing the app does after sleeping, as in an app that tags now and then. */
+interface AfterIdleCost {
+  sleepMs: number;
+  samples: number;
+  tagUs: { p50: number; p90: number };
+  spanUs: { p50: number; p90: number };
+  /** spanUs.p50 / tagUs.p50. */
+  spanOverTag: number;
+}
+
+/**
+ * A tag() and a span, each timed alone as the first call after IDLE_SLEEP_MS asleep (alternating, so both meet the
+ * same machine): caches and branch predictors have cooled, so this is what a sporadic app pays per call.
+ */
+async function measureAfterIdle(tagCall: (i: number) => void, spanCall: (i: number) => void): Promise<AfterIdleCost> {
+  const tagUs: number[] = [];
+  const spanUs: number[] = [];
+  const timeOne = async (call: (i: number) => void, i: number, into: number[]) => {
+    await new Promise((res) => setTimeout(res, IDLE_SLEEP_MS));
+    const t0 = performance.now();
+    call(i);
+    into.push((performance.now() - t0) * 1000);
+  };
+  for (let i = 0; i < IDLE_SAMPLES; i++) {
+    await timeOne(tagCall, i, tagUs);
+    await timeOne(spanCall, i, spanUs);
+  }
+  const stats = (us: number[]) => {
+    const sorted = us.sort((x, y) => x - y);
+    return { p50: round(percentile(sorted, 0.5), 1), p90: round(percentile(sorted, 0.9), 1) };
+  };
+  const tag = stats(tagUs);
+  const span = stats(spanUs);
+  return { sleepMs: IDLE_SLEEP_MS, samples: IDLE_SAMPLES, tagUs: tag, spanUs: span, spanOverTag: round(span.p50 / tag.p50, 1) };
 }
 
 const INGEST_STEPS = [250_000, 500_000, 1_000_000, 2_000_000, 4_000_000, 0];

@@ -1,5 +1,6 @@
-// `bench runtime` end to end at a small size: every figure is present and consistent, each path's echo floor is
-// interleaved with it, and (as root with iproute2) the htb rates are read back and expiring rules are timed.
+// `bench runtime` end to end at a small size: every figure (per-call costs hot and after idle) is present and
+// consistent, each path's echo floor is interleaved with it, and (as root with iproute2) the htb rates are read
+// back and expiring rules are timed.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +25,10 @@ test('bench runtime writes tag cost, ingest, both tag-to-action paths with their
     const r = JSON.parse(readFileSync(out, 'utf8')) as RuntimeBench;
     assert.deepEqual(JSON.parse(printed), r, 'the JSON printed is the one written');
     assert.ok(r.sdkTagNs > 0 && r.otelSpanNs > r.sdkTagNs);
+    const idle = r.afterIdle;
+    assert.deepEqual({ sleepMs: idle.sleepMs, samples: idle.samples }, { sleepMs: 20, samples: 100 });
+    for (const c of [idle.tagUs, idle.spanUs]) assert.ok(c.p50 > 0 && c.p90 >= c.p50, JSON.stringify(c));
+    assert.equal(idle.spanOverTag, Math.round((idle.spanUs.p50 / idle.tagUs.p50) * 10) / 10);
     assert.equal(r.driverIngest.steps.every((s) => s.unaccounted === 0), true, 'every tag received or counted as dropped');
     const hint = r.tagToActionUs.hint;
     assert.deepEqual({ n: hint.n, warmup: hint.warmup }, { n: 60, warmup: 160 });
