@@ -251,6 +251,7 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
  * each at the rule's cwnd), used until the rule's expiry, then closed (a clamped connection keeps its cap).
  * Before opening, one connection to each server is opened and closed: the responder's kernel reads the locked
  * cwnd from its TCP metrics for this client, which a new rule has just emptied and a closed connection fills.
+ * If any server cannot be reached, the connections opened to the others are closed and the error is thrown.
  */
 class ClampedPool {
   private conns: MemcachedClient[] | null = null;
@@ -261,8 +262,17 @@ class ClampedPool {
   async use(untilMs: number): Promise<MemcachedClient[]> {
     this.expire();
     if (!this.conns) {
-      await Promise.all(this.servers.map((s) => MemcachedClient.touch(s.address, s.port)));
-      this.conns = await Promise.all(this.servers.map((s) => MemcachedClient.connect(s.address, s.port)));
+      // Each server's connection opens as soon as its own open-and-close is done.
+      const opened = await Promise.allSettled(this.servers.map(async (s) => {
+        await MemcachedClient.touch(s.address, s.port);
+        return MemcachedClient.connect(s.address, s.port);
+      }));
+      const failed = opened.find((o) => o.status === 'rejected');
+      if (failed) {
+        for (const o of opened) if (o.status === 'fulfilled') o.value.close();
+        throw failed.reason;
+      }
+      this.conns = opened.map((o) => (o as PromiseFulfilledResult<MemcachedClient>).value);
     }
     this.untilMs = Math.max(this.untilMs, untilMs);
     return this.conns;
