@@ -131,7 +131,8 @@ abstract class BatchCore<R extends Request> {
       // EPIPE when the process died: the exit handler rejects what is in flight.
     });
     child.on('error', (err) => this.fail(new Error(`${this.tool} batch could not run: ${err.message}`), child));
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' can come before the last of stderr is read, and the reason would be lost.
+    child.on('close', (code, signal) => {
       const said = [...this.said, this.stderrBuf.trim()].filter(Boolean).join('; ');
       this.fail(new Error(`${this.label()} exited (${signal ?? code})${said ? `: ${said}` : ''}`), child);
     });
