@@ -3,8 +3,7 @@
 // predicted response bytes) at every MultiGet (in the action phase, for a MultiGet the controller acts on, waiting
 // for it and following its byte-window or stagger hint, or its clamp rule; after a wait that timed out, the last
 // hint; any other MG Tag goes right after the requests are written) and an `RS` Tag when its responses start --
-// and prints {"results": [...], "tagger": stats} on stdout; errors go to stderr
-// with exit code 1.
+// and prints {"results": [...], "tagger": stats} on stdout; errors go to stderr with exit code 1.
 
 import { createTagger, type Hint, type Tagger, type WaitResult } from '../sdk/index.ts';
 import { runWorkload, type IssueAdvice, type WorkloadConfig, type WorkloadHooks } from './memcached-workload.ts';
@@ -89,10 +88,10 @@ try {
         after = 'ask';
         return { clampedUntilMs };
       }
+      after = 'none';
       return waitForAdvice(predicted);
     };
     const waitForAdvice = async (predicted: number): Promise<IssueAdvice | undefined> => {
-      after = 'none';
       const r = await ask(predicted);
       if (r.status === 'timeout') return lastAdvice;
       if (r.status !== 'decided') return undefined;

@@ -188,13 +188,15 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
       const jitter = q.parts.map(() => (cfg.mode.kind === 'jitter' ? uniform(rng, 0, cfg.mode.maxMs) : 0));
       const dropsBefore = await qdiscDrops(switchTc, cfg.switchDev, cfg.switchQueue);
       const predicted = q.parts.reduce((a, p) => a + p.keys.length, 0) * cfg.valueBytes;
+      // Connections whose clamp rule has expired are closed before the query's clock starts.
+      clamped.expire();
       const startMs = Date.now();
       const t0 = performance.now();
       const asked = hooks.onIssue?.(q, predicted);
       const advice = asked instanceof Promise ? await asked : asked;
       const stagger = advice && 'staggerMs' in advice && advice.staggerMs > 0 ? advice.staggerMs : 0;
       const byteWindow = advice && 'windowBytes' in advice && advice.windowBytes > 0 && advice.requestBytes > 0 ? advice : null;
-      const pool = advice && 'clampedUntilMs' in advice ? await clamped.use(advice.clampedUntilMs) : (clamped.expire(), clients);
+      const pool = advice && 'clampedUntilMs' in advice ? await clamped.use(advice.clampedUntilMs) : clients;
       const delays = jitter.map((j, i) => j + i * stagger);
       let firstByte = Infinity;
       const get = async (part: { server: number; keys: number[] }) => {
