@@ -1,9 +1,10 @@
 // Entry point of the MemCached client process inside the client namespace: reads a WorkloadConfig (JSON)
 // from argv, runs it -- instrumented with the SmartTags SDK when `tagging` is set: an `MG` Tag (value:
-// predicted response bytes) at every MultiGet (in the action phase, for a MultiGet the controller acts on, waiting
-// for it and following its byte-window or stagger hint, or its clamp rule; after a wait that timed out, the last
-// hint; any other MG Tag goes right after the requests are written) and an `RS` Tag when its responses start --
-// and prints {"results": [...], "tagger": stats} on stdout; errors go to stderr with exit code 1.
+// predicted response bytes) at every MultiGet and an `RS` Tag when its responses start (at the next immediate,
+// off the query's path) -- and prints {"results": [...], "tagger": stats} on stdout; errors go to stderr with
+// exit code 1. In the action phase, for a MultiGet the controller acts on, the client asks for advice (its
+// requests go one at a time until it comes) and follows the byte-window or stagger hint, or the clamp rule, of
+// the reply; after a wait that timed out, the last hint. Any other MG Tag goes right after the requests are written.
 
 import { createTagger, type Hint, type Tagger, type WaitResult } from '../sdk/index.ts';
 import { runWorkload, type IssueAdvice, type WorkloadConfig, type WorkloadHooks } from './memcached-workload.ts';
@@ -100,7 +101,11 @@ try {
       if (advice) lastAdvice = advice;
       return advice;
     };
-    hooks.onFirstResponse = (q) => t.tag('RS', q.parts.length);
+    // The RS Tag goes at the next immediate: after the query's clock stops when this response is its last one.
+    hooks.onFirstResponse = (q) => {
+      const responders = q.parts.length;
+      setImmediate(() => t.tag('RS', responders));
+    };
   }
   const results = await runWorkload(cfg, hooks);
   await closeTagger(tagger);
