@@ -2,9 +2,9 @@
 // from argv, runs it -- instrumented with the SmartTags SDK when `tagging` is set: an `MG` Tag (value:
 // predicted response bytes) at every MultiGet and an `RS` Tag when its responses start (at the next immediate,
 // off the query's path) -- and prints {"results": [...], "tagger": stats} on stdout; errors go to stderr with
-// exit code 1. In the action phase, for a MultiGet the controller acts on, the client asks for advice (its
-// requests go one at a time until it comes) and follows the byte-window or stagger hint, or the clamp rule, of
-// the reply; after a wait that timed out, the last hint. Any other MG Tag goes right after the requests are written.
+// exit code 1. In the action phase, for a MultiGet the controller acts on, the client asks for advice (its keys
+// go a few at a time until it comes) and follows the byte-window or stagger hint, or the clamp rule, of the
+// reply; after a wait that timed out, the last hint. Any other MG Tag goes right after the requests are written.
 
 import { createTagger, type Hint, type Tagger, type WaitResult } from '../sdk/index.ts';
 import { runWorkload, type IssueAdvice, type WorkloadConfig, type WorkloadHooks } from './memcached-workload.ts';
