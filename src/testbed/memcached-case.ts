@@ -83,7 +83,7 @@ export type SmartTagsAction = 'pace' | 'stagger' | 'window' | 'clamp';
 
 /** One configuration to run: a client-side mode plus optional static pacing of every server. */
 export interface ModeSpec {
-  /** Family: none, jitter, window, pacing, reactive. */
+  /** Family: none, jitter, window, pacing, reactive; smarttags (the clamp), smarttags-pace, -stagger, -window. */
   family: string;
   /** The swept parameter's value (ms, requests, or Mbit/s), null for none. */
   param: number | null;
@@ -137,10 +137,11 @@ export function memcachedModes(o: MemcachedCaseOptions): ModeSpec[] {
     ...o.sweeps.window.map((w) => ({ family: 'window', param: w, client: { kind: 'window', outstanding: w } as ClientMode, pacingMbit: null })),
     ...o.sweeps.pacingFactor.map((f) => ({ family: 'pacing', param: round(fair * f), client: { kind: 'none' } as ClientMode, pacingMbit: round(fair * f) })),
     ...o.sweeps.reactiveHoldMs.map((h) => ({ family: 'reactive', param: h, client: { kind: 'reactive', rateMbit: fair, holdMs: h } as ClientMode, pacingMbit: null })),
-    { family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'pace' },
+    // SmartTags with each action; `smarttags` is the case's own (the clamp: zero loss at the line-rate bound).
+    { family: 'smarttags-pace', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'pace' },
     { family: 'smarttags-stagger', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'stagger' },
     { family: 'smarttags-window', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'window' },
-    { family: 'smarttags-clamp', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'clamp' },
+    { family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'clamp' },
   ];
 }
 

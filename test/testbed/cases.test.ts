@@ -174,7 +174,7 @@ test('identification then action: SDK Tags and switch drop Events teach the engi
 
     // Action phase: MG Tags now have a signature, the client waits for the controller's pacing rules.
     await new Promise((res) => setTimeout(res, 100));
-    const act = await bed.runMode({ family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'pace' }, 6, { endpoint: h.socketPath, locale: 'mc-client', wait: true });
+    const act = await bed.runMode({ family: 'smarttags-pace', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'pace' }, 6, { endpoint: h.socketPath, locale: 'mc-client', wait: true });
     await h.settle();
     const large = act.results.filter((q) => q.large).length;
     const waits = (act.tagger as { waits: Record<string, number> }).waits;
@@ -211,7 +211,7 @@ test('identification then action: SDK Tags and switch drop Events teach the engi
     // opened under the rule, and the servers' TCP keeps the port busy within the buffer.
     o.clampHoldMs = 300;
     await h.useController(bed.controllerSection('clamp'));
-    const clamp = await bed.runMode({ family: 'smarttags-clamp', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'clamp' }, 5, { endpoint: h.socketPath, locale: 'mc-client', wait: true });
+    const clamp = await bed.runMode({ family: 'smarttags', param: null, client: { kind: 'none' }, pacingMbit: null, smarttags: 'clamp' }, 5, { endpoint: h.socketPath, locale: 'mc-client', wait: true });
     const cc = h.controller.counters;
     const clampLarge = clamp.results.filter((q) => q.large);
     const clampWaits = (clamp.tagger as { waits: Record<string, number> }).waits;
