@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NatsBus } from '../../src/bus/nats.ts';
+import { NatsBus, type NatsBusOptions } from '../../src/bus/nats.ts';
 import { SUBJECTS, type RecordBatch } from '../../src/bus/messages.ts';
 
 const hasNats = spawnSync('nats-server', ['--version']).status === 0;
@@ -76,6 +76,22 @@ class NatsFixture {
   }
 }
 
+/**
+ * Runs `body` against a fresh nats-server with one bus connected per entry of `connections` (options beyond the
+ * server's address), then closes every bus and the server, however the body ends.
+ */
+async function withNats(connections: Omit<NatsBusOptions, 'servers'>[], body: (nats: NatsFixture, buses: NatsBus[]) => Promise<void>): Promise<void> {
+  const nats = await NatsFixture.start();
+  const buses: NatsBus[] = [];
+  try {
+    for (const c of connections) buses.push(await NatsBus.connect({ servers: nats.url, ...c }));
+    await body(nats, buses);
+  } finally {
+    for (const b of buses) await b.close();
+    await nats.close();
+  }
+}
+
 function batch(seq: number): RecordBatch {
   return { driver: 'd1', seq, records: [{ time: 1_700_000_000_000_000 + seq, locale: 'h1', kind: 'tag', name: 'MG', value: seq }] };
 }
@@ -89,10 +105,7 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 }
 
 test('NATS bus: core publish/subscribe and request/reply with errors and timeouts', { skip, timeout: 30_000 }, async () => {
-  const nats = await NatsFixture.start();
-  const a = await NatsBus.connect({ servers: nats.url });
-  const b = await NatsBus.connect({ servers: nats.url });
-  try {
+  await withNats([{}, {}], async (_nats, [a, b]) => {
     const got: unknown[] = [];
     const unsub = b.subscribe(SUBJECTS.signatures, (m) => got.push(m));
     await new Promise((r) => setTimeout(r, 100));
@@ -110,57 +123,47 @@ test('NATS bus: core publish/subscribe and request/reply with errors and timeout
     await assert.rejects(a.request(SUBJECTS.action, { x: -1 }, 2000), /negative x/);
     await assert.rejects(a.request('smarttags.nobody', {}, 300), /no responder|timed out/);
     assert.throws(() => b.respond(SUBJECTS.action, () => 1), /exists already/);
-  } finally {
-    await a.close();
-    await b.close();
-    await nats.close();
-  }
+  });
 });
 
 test('NATS bus: records survive an engine restart and a server restart, no loss, no duplicates', { skip, timeout: 60_000 }, async () => {
-  const nats = await NatsFixture.start();
-  const url = nats.url;
-  const driverBus = await NatsBus.connect({ servers: url });
-  let engine: NatsBus | null = null;
-  try {
-    // Published before any engine exists: JetStream keeps them.
-    for (let s = 1; s <= 100; s++) driverBus.publish(SUBJECTS.records, batch(s));
-    assert.equal(await driverBus.flushDurable(10_000), true);
+  await withNats([{}], async (nats, [driverBus]) => {
+    const url = nats.url;
+    let engine: NatsBus | null = null;
+    try {
+      // Published before any engine exists: JetStream keeps them.
+      for (let s = 1; s <= 100; s++) driverBus.publish(SUBJECTS.records, batch(s));
+      assert.equal(await driverBus.flushDurable(10_000), true);
 
-    const seen: number[] = [];
-    engine = await NatsBus.connect({ servers: url, consumerName: 'engine' });
-    engine.subscribe<RecordBatch>(SUBJECTS.records, (b) => seen.push(b.seq));
-    await until(() => seen.length >= 100, 10_000, 'the first 100 batches');
-    await engine.close();
-    engine = null;
+      const seen: number[] = [];
+      engine = await NatsBus.connect({ servers: url, consumerName: 'engine' });
+      engine.subscribe<RecordBatch>(SUBJECTS.records, (b) => seen.push(b.seq));
+      await until(() => seen.length >= 100, 10_000, 'the first 100 batches');
+      await engine.close();
+      engine = null;
 
-    // The engine is down: the driver keeps publishing.
-    for (let s = 101; s <= 200; s++) driverBus.publish(SUBJECTS.records, batch(s));
-    assert.equal(await driverBus.flushDurable(10_000), true);
+      // The engine is down: the driver keeps publishing.
+      for (let s = 101; s <= 200; s++) driverBus.publish(SUBJECTS.records, batch(s));
+      assert.equal(await driverBus.flushDurable(10_000), true);
 
-    // The server restarts on its store; the durable consumer resumes where the engine left off.
-    await driverBus.close();
-    await nats.restart();
-    engine = await NatsBus.connect({ servers: url, consumerName: 'engine' });
-    engine.subscribe<RecordBatch>(SUBJECTS.records, (b) => seen.push(b.seq));
-    await until(() => seen.length >= 200, 10_000, 'batches 101-200');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(seen, Array.from({ length: 200 }, (_, i) => i + 1));
-    assert.equal(engine.counters.badMessages, 0);
-  } finally {
-    await engine?.close();
-    await driverBus.close();
-    await nats.close();
-  }
+      // The server restarts on its store; the durable consumer resumes where the engine left off.
+      await driverBus.close();
+      await nats.restart();
+      engine = await NatsBus.connect({ servers: url, consumerName: 'engine' });
+      engine.subscribe<RecordBatch>(SUBJECTS.records, (b) => seen.push(b.seq));
+      await until(() => seen.length >= 200, 10_000, 'batches 101-200');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(seen, Array.from({ length: 200 }, (_, i) => i + 1));
+      assert.equal(engine.counters.badMessages, 0);
+    } finally {
+      await engine?.close();
+    }
+  });
 });
 
 test('NATS bus: a durable handler\'s promise defers the ack until it resolves; a rejection brings the message again; a copy sent while it is pending is not handed over', { skip, timeout: 60_000 }, async () => {
-  const nats = await NatsFixture.start();
-  const url = nats.url;
-  const driverBus = await NatsBus.connect({ servers: url });
   // No in-progress marks: the server sends every pending message again each ackWait (1 s).
-  const engine = await NatsBus.connect({ servers: url, consumerName: 'engine', ackWaitMs: 1000, workingIntervalMs: 0 });
-  try {
+  await withNats([{}, { consumerName: 'engine', ackWaitMs: 1000, workingIntervalMs: 0 }], async (_nats, [driverBus, engine]) => {
     for (let s = 1; s <= 3; s++) driverBus.publish(SUBJECTS.records, batch(s));
     assert.equal(await driverBus.flushDurable(10_000), true);
     // Batch 2 is refused the first time (a full store queue) and comes again a second later; 1 and 3 are
@@ -186,19 +189,11 @@ test('NATS bus: a durable handler\'s promise defers the ack until it resolves; a
     const settled = [seen.length, engine.counters.redeliveriesAbsorbed];
     await new Promise((r) => setTimeout(r, 2000));
     assert.deepEqual([seen.length, engine.counters.redeliveriesAbsorbed], settled, `came again after the acks: ${seen.join(',')}`);
-  } finally {
-    await engine.close();
-    await driverBus.close();
-    await nats.close();
-  }
+  });
 });
 
 test('NATS bus: a message whose handler is still working is marked in progress, so the server does not send it again', { skip, timeout: 60_000 }, async () => {
-  const nats = await NatsFixture.start();
-  const url = nats.url;
-  const driverBus = await NatsBus.connect({ servers: url });
-  const engine = await NatsBus.connect({ servers: url, consumerName: 'engine', ackWaitMs: 1000 });
-  try {
+  await withNats([{}, { consumerName: 'engine', ackWaitMs: 1000 }], async (_nats, [driverBus, engine]) => {
     for (let s = 1; s <= 3; s++) driverBus.publish(SUBJECTS.records, batch(s));
     assert.equal(await driverBus.flushDurable(10_000), true);
     const seen: number[] = [];
@@ -219,9 +214,5 @@ test('NATS bus: a message whose handler is still working is marked in progress, 
     await new Promise((r) => setTimeout(r, 2000));
     assert.deepEqual(seen, [1, 2, 3]);
     assert.equal(engine.counters.redeliveriesAbsorbed, 0);
-  } finally {
-    await engine.close();
-    await driverBus.close();
-    await nats.close();
-  }
+  });
 });
