@@ -4,6 +4,8 @@
 // live rule (extending its expiry), reverts every rule when it expires or at shutdown, journals each
 // change ahead of the kernel and, at start, reverts whatever a crashed predecessor left behind.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
 import { SUBJECTS, type ActionReply, type ActionRequest, type Hint, type RuleDecision } from '../bus/messages.ts';
@@ -13,6 +15,7 @@ import { runUndo, type Actuator, type ApplyContext, type Rule } from './actuator
 import { DryRunActuator } from './actuators/dry-run.ts';
 import { derivedParams, expiresAt, likelySignatures, standingHint } from './derive.ts';
 import { RuleJournal, type AppliedEntry } from './journal.ts';
+import { netnsName } from './names.ts';
 import { matches, type Policy, type Target } from './policy.ts';
 import { SystemRunner, type CommandRunner } from './runner.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -66,7 +69,10 @@ export interface ControllerCounters {
 export interface RecoveryReport {
   recovered: number;
   errors: string[];
+  /** Journal lines skipped. */
   problems: string[];
+  /** Policy targets whose namespace is missing or misnamed (their rules are refused). */
+  targets: string[];
 }
 
 /** What one policy target comes to: a rule decision or a hint delivered. */
@@ -77,6 +83,9 @@ interface LiveRule {
   actuator: Actuator<unknown>;
   dry: boolean;
 }
+
+/** Where `ip netns` keeps the named network namespaces. */
+const NETNS_DIR = '/run/netns';
 
 export class Controller {
   readonly counters: ControllerCounters = { requests: 0, badRequests: 0, applied: 0, coalesced: 0, expired: 0, refused: 0, reverted: 0, skipped: 0, hints: 0, errors: 0, recovered: 0 };
@@ -130,31 +139,43 @@ export class Controller {
     };
   }
 
-  /** Starts the command batches of every namespace a kernel policy targets, so a first rule needs no process start. */
-  private warmTargets(): void {
-    if (this.opts.dryRun === true || !this.runner.warm) return;
-    for (const p of this.opts.policies) {
+  /**
+   * Starts the command batches of every namespace a kernel policy targets, so a first rule needs no process start,
+   * and names each target whose namespace does not exist or whose name is invalid (its rules are refused until it
+   * exists): a typo shows at start, not at the first Tag.
+   */
+  private prepareTargets(): string[] {
+    const problems: string[] = [];
+    if (this.opts.dryRun === true) return problems;
+    for (const [i, p] of this.opts.policies.entries()) {
       const a = this.actuators.get(p.action);
-      if (!a?.kernel || !a.tools || p.dryRun) continue;
-      for (const t of p.targets) {
+      if (!a?.kernel || p.dryRun) continue;
+      for (const [j, t] of p.targets.entries()) {
         if (typeof t.netns !== 'string') continue;
-        for (const tool of a.tools) {
-          try {
-            this.runner.warm(tool, t.netns);
-          } catch (err) {
-            this.log.warn({ policy: p.name, netns: t.netns, err: (err as Error).message }, 'not warming an invalid target namespace');
-          }
+        const where = `policies[${i}] (${p.name}) targets[${j}].netns`;
+        try {
+          netnsName(where, t.netns);
+        } catch (err) {
+          problems.push(`${(err as Error).message}; its rules are refused`);
+          continue;
         }
+        if (!existsSync(join(NETNS_DIR, t.netns))) {
+          problems.push(`${where}: network namespace ${JSON.stringify(t.netns)} does not exist (see ip netns list); its rules are refused until it does`);
+          continue;
+        }
+        if (this.runner.warm) for (const tool of a.tools ?? []) this.runner.warm(tool, t.netns);
       }
     }
+    for (const problem of problems) this.log.warn({ problem }, 'policy target');
+    return problems;
   }
 
-  /** Reverts what a previous run left applied (journal replay), then answers on SUBJECTS.action. */
+  /** Reverts what a previous run left applied (journal replay), checks and warms the policy targets, then answers on SUBJECTS.action. */
   async start(): Promise<RecoveryReport> {
     const report = await this.recover();
     const used = new Set(this.opts.policies.map((p) => p.action));
     for (const a of this.actuators.values()) if (used.has(a.name)) await a.init?.(this.ctx);
-    this.warmTargets();
+    report.targets = this.prepareTargets();
     this.unrespond = this.opts.bus.respond<ActionRequest, ActionReply>(SUBJECTS.action, (req) => this.handle(req));
     this.log.info({ policies: this.opts.policies.map((p) => p.name), recovered: report.recovered, journal: this.opts.journalPath }, 'controller started');
     return report;
@@ -255,7 +276,7 @@ export class Controller {
       } else this.log.info({ entry: e.id, action: e.action, target: e.target }, 'recovery: reverted what a previous run left');
     }
     this.journal.compact([]);
-    return { recovered: outstanding.length, errors, problems };
+    return { recovered: outstanding.length, errors, problems, targets: [] };
   }
 
   /** The rule's raw parameters: derived ones, overridden by the policy's, overridden by the target's (locale resolved). */

@@ -313,6 +313,27 @@ test('the batch runner reports a failed change with the tool\'s message and keep
   }
 });
 
+test('at start the controller names each kernel policy target whose namespace is missing or misnamed; a Tag still acts on the others', { skip }, async () => {
+  const ns = makeNetns(created);
+  const { bus, c } = controller([
+    { name: 'incast', match: { tag: 'MG' }, action: 'pace', targets: [{ netns: ns, dev: 'v0' }, { netns: `${ns}-absent`, dev: 'v0' }], params: { rate: 10e6 }, expiration: { fixedUs: 1_000_000 } },
+    { name: 'typo', match: { tag: 'XX' }, action: 'pace', targets: [{ netns: '../etc', dev: 'v0' }], params: { rate: 10e6 } },
+    { name: 'dry', match: { tag: 'XX' }, action: 'pace', dryRun: true, targets: [{ netns: `${ns}-absent`, dev: 'v0' }], params: { rate: 10e6 } },
+  ]);
+  const report = await c.start();
+  try {
+    assert.deepEqual(report.targets, [
+      `policies[0] (incast) targets[1].netns: network namespace "${ns}-absent" does not exist (see ip netns list); its rules are refused until it does`,
+      'policies[1] (typo) targets[0].netns: not a valid network namespace name: "../etc" (letters, digits, \'_\', \'.\', \'-\'; at most 63); its rules are refused',
+    ]);
+    const r = await request(bus, 'MG', 'app1', 5);
+    assert.deepEqual(r.rules.map((d) => d.status), ['applied', 'refused']);
+    assert.match(r.rules[1]!.reason ?? '', /Cannot open network namespace/);
+  } finally {
+    await c.close();
+  }
+});
+
 test('the journal stays bounded over many rules: compacted to what is outstanding', { skip }, async () => {
   const ns = makeNetns(created);
   let now = 20_000_000_000_000;
