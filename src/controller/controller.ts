@@ -172,10 +172,10 @@ export class Controller {
 
   /** Reverts what a previous run left applied (journal replay), checks and warms the policy targets, then answers on SUBJECTS.action. */
   async start(): Promise<RecoveryReport> {
-    const report = await this.recover();
+    const recovered = await this.recover();
     const used = new Set(this.opts.policies.map((p) => p.action));
     for (const a of this.actuators.values()) if (used.has(a.name)) await a.init?.(this.ctx);
-    report.targets = this.prepareTargets();
+    const report: RecoveryReport = { ...recovered, targets: this.prepareTargets() };
     this.unrespond = this.opts.bus.respond<ActionRequest, ActionReply>(SUBJECTS.action, (req) => this.handle(req));
     this.log.info({ policies: this.opts.policies.map((p) => p.name), recovered: report.recovered, journal: this.opts.journalPath }, 'controller started');
     return report;
@@ -262,7 +262,7 @@ export class Controller {
     this.log.info({ counters: this.counters }, 'controller stopped');
   }
 
-  private async recover(): Promise<RecoveryReport> {
+  private async recover(): Promise<Omit<RecoveryReport, 'targets'>> {
     const { outstanding, problems } = this.journal.replay();
     for (const p of problems) this.log.warn({ problem: p }, 'journal line skipped');
     const errors: string[] = [];
@@ -276,7 +276,7 @@ export class Controller {
       } else this.log.info({ entry: e.id, action: e.action, target: e.target }, 'recovery: reverted what a previous run left');
     }
     this.journal.compact([]);
-    return { recovered: outstanding.length, errors, problems, targets: [] };
+    return { recovered: outstanding.length, errors, problems };
   }
 
   /** The rule's raw parameters: derived ones, overridden by the policy's, overridden by the target's (locale resolved). */

@@ -150,8 +150,9 @@ export function leadWhilePending<T>(pending: Promise<T>, count: number, sendOne:
   };
   // An advice the SDK answers itself settles within a few promise callbacks: they all run before an immediate.
   setImmediate(pump);
+  // Called once `pending` has settled: nothing more is sent, so the requests in flight then are the last.
   const answered = async (): Promise<void> => {
-    while (inFlight.size) await Promise.all(inFlight);
+    await Promise.all(inFlight);
     if (failure) throw failure.error;
   };
   return pending.then(
