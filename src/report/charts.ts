@@ -70,7 +70,7 @@ export interface BarChartSpec {
   overlay?: { name: string; values: readonly (number | null)[]; color?: string }[];
 }
 
-export const PALETTE = ['#c0392b', '#2471a3', '#27ae60', '#8e44ad', '#d68910', '#17a589', '#5d6d7e', '#a04000'];
+export const PALETTE = ['#c0392b', '#2471a3', '#27ae60', '#8e44ad', '#d68910', '#17a589', '#5d6d7e', '#a04000', '#1b2631', '#d4ac0d'];
 const BAND_COLOR = '#f7dc6f';
 const MARKER_COLOR = '#1c2833';
 const CHAR_WIDTH = 6.2;

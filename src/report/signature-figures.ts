@@ -19,21 +19,26 @@ export function endpointLabel(e: { name: string; locale: string }): string {
   return `${e.name}@${e.locale}`;
 }
 
-/** Lag histogram (tag-conditioned vs random instants) on a log time axis, or null without `lags`. */
+/**
+ * Lag histogram (tag-conditioned vs random instants) on a log time axis, or null without `lags`. Bars are
+ * densities, events per millisecond of lag, so that the log-spaced bins compare: random sampling stays flat,
+ * a predictive tag stands out in its window.
+ */
 export function lagFigure(sig: Signature): Figure | null {
   const lags = sig.lags;
   if (!lags || lags.edges.length < 2) return null;
   const positive = lags.edges.filter((e) => e > 0).length;
+  const perMs = (counts: readonly number[]) => counts.map((c, i) => c / ((lags.edges[i + 1]! - lags.edges[i]!) / 1000));
   const svg = histogramChart(
     lags.edges,
     [
-      { name: `after ${sig.tag.name} tags`, counts: lags.tag, color: TAG_LAG_COLOR },
-      { name: 'after random instants (baseline)', counts: lags.random, color: BASELINE_LAG_COLOR },
+      { name: `after ${sig.tag.name} tags`, counts: perMs(lags.tag), color: TAG_LAG_COLOR },
+      { name: 'after random instants (baseline)', counts: perMs(lags.random), color: BASELINE_LAG_COLOR },
     ],
     {
       title: `Lag ${endpointLabel(sig.tag)} → ${endpointLabel(sig.event)}`,
       x: { label: 'time after tag', scale: positive >= 2 ? 'log' : 'linear', format: formatMicros },
-      y: { label: `${sig.event.name} events` },
+      y: { label: `${sig.event.name} events per ms of lag` },
       bands: [{ from: sig.window.start, to: sig.window.end, label: 'window' }],
     },
   );
@@ -41,7 +46,7 @@ export function lagFigure(sig: Signature): Figure | null {
   const randomTotal = lags.random.reduce((a, b) => a + b, 0);
   return {
     svg,
-    caption: `Events after ${formatNumber(sig.support)} tags (${formatNumber(tagTotal)} in all bins) against the same number of random instants (${formatNumber(randomTotal)}); shaded: the chosen window [${formatMicros(sig.window.start)}, ${formatMicros(sig.window.end)}].`,
+    caption: `Events per millisecond of lag after ${formatNumber(sig.support)} tags (${formatNumber(tagTotal)} in all bins) against the same number of random instants (${formatNumber(randomTotal)}); shaded: the chosen window [${formatMicros(sig.window.start)}, ${formatMicros(sig.window.end)}].`,
   };
 }
 

@@ -7,10 +7,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  cdfChart, histogramChart, lineChart, parseSignaturesDoc, rankSignatures, renderReport, scatterChart, barChart,
+  cdfChart, histogramChart, lagFigure, lineChart, parseSignaturesDoc, rankSignatures, renderReport, scatterChart, barChart,
 } from '../../src/report/index.ts';
 import { logTicks, linearTicks } from '../../src/report/scale.ts';
-import { formatMicros, formatProbabilityValue } from '../../src/report/format.ts';
+import { formatMicros, formatNumber, formatProbabilityValue } from '../../src/report/format.ts';
 import { run as reportCommand } from '../../src/cli/commands/report.ts';
 import { fixtureDoc } from './fixture.ts';
 
@@ -149,4 +149,20 @@ test('p- and q-values that underflowed to 0 read as "< 1e-300", not as an exact 
   const html = renderReport(doc);
   assert.match(html, /&lt; 1e-300 \/ &lt; 1e-300/);
   assert.equal(formatProbabilityValue(0.0123), '0.0123');
+});
+
+test('the lag figure draws events per ms of lag, so that log-spaced bins compare', () => {
+  const top = fixtureDoc().signatures[2]!;
+  const f = lagFigure(top)!;
+  assert.match(f.svg, />drop events per ms of lag</);
+  const edges = top.lags!.edges;
+  top.lags!.tag.forEach((c, i) => {
+    if (c === 0) return;
+    const density = c / ((edges[i + 1]! - edges[i]!) / 1000);
+    assert.ok(f.svg.includes(`after MG tags: ${formatNumber(density)} in [${formatMicros(edges[i]!)}, ${formatMicros(edges[i + 1]!)})`), `tag bin ${i}`);
+  });
+  // 120 events in [100 µs, 200 µs) and 45 in [50 ms, 100 ms): 1200 and 0.9 per ms.
+  assert.ok(f.svg.includes(`after MG tags: ${formatNumber(1200)} in`));
+  assert.ok(f.svg.includes(`after random instants (baseline): ${formatNumber(0.9)} in`));
+  assert.match(f.caption!, /per millisecond of lag/);
 });
