@@ -1,7 +1,9 @@
-// Turns case results into sections of the HTML report (src/report): per-mode tables, QCT and iteration-time
-// distributions, drops against fan-out (paper Figure 8a) and QCT/drops against static delay (Figure 8b).
+// Turns case results into sections of the HTML report (src/report) and into named figures that stand alone
+// as SVG files: per-mode tables, QCT and iteration-time distributions, drops against fan-out (paper Figure
+// 8a), QCT/drops against static delay (Figure 8b), and the learned signature's lag against random sampling
+// (Figure 3) with its extent.
 
-import { barChart, cdfChart, htmlTable, lineChart, type ReportSection } from '../report/index.ts';
+import { barChart, cdfChart, extentFigures, htmlTable, lagFigure, lineChart, rankSignatures, type Figure, type ReportSection } from '../report/index.ts';
 import type { DmlReport } from './dml-case.ts';
 import type { MemcachedReport } from './memcached-case.ts';
 import { mean, round } from './stats.ts';
@@ -14,17 +16,27 @@ function identificationText(i: { tags: number; events: number; signatures: Signa
   return `Identification (first no-action run): ${i.tags} Tags and ${i.events} switch Events reached the engine; learned ${sigs.length ? list.join('; ') : 'no signature, so the SmartTags modes took no action'}.`;
 }
 
-export function memcachedSection(r: MemcachedReport): ReportSection {
+/** A figure with a file-name stem (`<case>-<name>.svg`). */
+export interface CaseFigure extends Figure {
+  name: string;
+}
+
+/** Figure 3 (lag after the Tag against random instants) and the extent of the top learned signature, if any. */
+function signatureFigures(i: { signatures: SignaturesDoc | null }): CaseFigure[] {
+  const top = rankSignatures(i.signatures?.signatures ?? [])[0];
+  if (!top) return [];
+  const lag = lagFigure(top);
+  const [extent] = extentFigures(top);
+  return [...(lag ? [{ ...lag, name: 'fig3-lag' }] : []), ...(extent ? [{ ...extent, name: 'extent' }] : [])];
+}
+
+/** The MemCached case's figures: the section's four, preceded by the learned signature's (see signatureFigures). */
+export function memcachedFigures(r: MemcachedReport): CaseFigure[] {
+  return [...signatureFigures(r.identification), ...memcachedCaseFigures(r)];
+}
+
+function memcachedCaseFigures(r: MemcachedReport): CaseFigure[] {
   const names = Object.keys(r.modes);
-  const table = htmlTable(
-    ['mode', 'best param', 'score (mean QCT) ms', 'incast mean', 'incast p50', 'incast p99', 'other mean', 'other p99', 'over 200 ms', 'drops/query', 'bulk Mbit/s', 'reps'],
-    names.map((n) => {
-      const m = r.modes[n]!;
-      return [n, m.param === null ? '-' : String(m.param), m.score, m.incast.qct.mean, m.incast.qct.p50, m.incast.qct.p99, m.nonIncast.qct.mean, m.nonIncast.qct.p99, m.stallShare, m.dropsPerQuery, m.bulkMbps, m.reps];
-    }),
-  );
-  const sweepRows = Object.entries(r.sweeps).flatMap(([family, list]) => list.map((m) => [family, m.param === null ? '-' : String(m.param), m.score, m.incast.qct.mean, m.dropsPerQuery, m.stallShare]));
-  const sweepTable = htmlTable(['family', 'param', 'score ms', 'incast mean ms', 'drops/query', 'over 200 ms'], sweepRows);
   const bestLabels = names.map((n) => (r.modes[n]!.param === null ? n : `${n}=${r.modes[n]!.param}`));
   const cdf = cdfChart(
     bestLabels.filter((l) => r.samples[l]).map((l) => ({ name: l, values: r.samples[l]!.filter((q) => q.large).map((q) => q.qctMs) })),
@@ -42,6 +54,25 @@ export function memcachedSection(r: MemcachedReport): ReportSection {
   const pts = (f: (m: { score: number; dropsPerQuery: number }) => number) => [...(noneMode ? [[0, f(noneMode)] as const] : []), ...jitter.map((m) => [m.param ?? 0, f(m)] as const)];
   const delayQct = lineChart([{ name: 'mean QCT (ms)', points: pts((m) => m.score) }], { title: 'QCT vs static random delay (paper Fig. 8b)', x: { label: 'max delay (ms)' }, y: { label: 'mean QCT (ms)' } });
   const delayDrops = lineChart([{ name: 'drops per query', points: pts((m) => m.dropsPerQuery) }], { title: 'Drops vs static random delay (paper Fig. 8b)', x: { label: 'max delay (ms)' }, y: { label: 'drops per query' } });
+  return [
+    { name: 'qct-cdf', svg: cdf, caption: 'CDF of incast-prone query completion times.' },
+    { name: 'fig8a-drops-vs-keys', svg: dropsVsKeys, caption: 'Mean switch drops per query by MultiGet size without any action.' },
+    { name: 'fig8b-qct-vs-delay', svg: delayQct, caption: 'Static random issue delay per server request (0 = no action).' },
+    { name: 'fig8b-drops-vs-delay', svg: delayDrops, caption: 'Drops per query against the same static delay.' },
+  ];
+}
+
+export function memcachedSection(r: MemcachedReport): ReportSection {
+  const names = Object.keys(r.modes);
+  const table = htmlTable(
+    ['mode', 'best param', 'score (mean QCT) ms', 'incast mean', 'incast p50', 'incast p99', 'other mean', 'other p99', 'over 200 ms', 'drops/query', 'bulk Mbit/s', 'reps'],
+    names.map((n) => {
+      const m = r.modes[n]!;
+      return [n, m.param === null ? '-' : String(m.param), m.score, m.incast.qct.mean, m.incast.qct.p50, m.incast.qct.p99, m.nonIncast.qct.mean, m.nonIncast.qct.p99, m.stallShare, m.dropsPerQuery, m.bulkMbps, m.reps];
+    }),
+  );
+  const sweepRows = Object.entries(r.sweeps).flatMap(([family, list]) => list.map((m) => [family, m.param === null ? '-' : String(m.param), m.score, m.incast.qct.mean, m.dropsPerQuery, m.stallShare]));
+  const sweepTable = htmlTable(['family', 'param', 'score ms', 'incast mean ms', 'drops/query', 'over 200 ms'], sweepRows);
   return {
     title: 'Testbed: MemCached incast (paper 4.1)',
     text: [
@@ -50,13 +81,19 @@ export function memcachedSection(r: MemcachedReport): ReportSection {
       identificationText(r.identification),
     ],
     html: table + '<h3>Hindsight sweep</h3>' + sweepTable,
-    figures: [
-      { svg: cdf, caption: 'CDF of incast-prone query completion times.' },
-      { svg: dropsVsKeys, caption: 'Mean switch drops per query by MultiGet size without any action.' },
-      { svg: delayQct, caption: 'Static random issue delay per server request (0 = no action).' },
-      { svg: delayDrops, caption: 'Drops per query against the same static delay.' },
-    ],
+    figures: memcachedCaseFigures(r),
   };
+}
+
+/** The parameter-server case's figures: the learned signature's (see signatureFigures) and the iteration-time CDF. */
+export function dmlFigures(r: DmlReport): CaseFigure[] {
+  return [...signatureFigures(r.identification), ...dmlCaseFigures(r)];
+}
+
+function dmlCaseFigures(r: DmlReport): CaseFigure[] {
+  const labels = Object.keys(r.modes).map((n) => (r.modes[n]!.param === null ? n : `${n}=${r.modes[n]!.param}`));
+  const cdf = cdfChart(labels.filter((l) => r.samples[l]).map((l) => ({ name: l, values: r.samples[l]! })), { title: 'Iteration time distribution per mode (first repetition)', x: { label: 'iteration time (ms)' } });
+  return [{ name: 'iteration-cdf', svg: cdf, caption: 'CDF of iteration times.' }];
 }
 
 export function dmlSection(r: DmlReport): ReportSection {
@@ -68,12 +105,10 @@ export function dmlSection(r: DmlReport): ReportSection {
       return [n, m.param === null ? '-' : String(m.param), m.iterationMs.mean, m.iterationMs.p50, m.iterationMs.p99, m.dropsPerIteration, m.backgroundMbps, m.reps];
     }),
   );
-  const labels = names.map((n) => (r.modes[n]!.param === null ? n : `${n}=${r.modes[n]!.param}`));
-  const cdf = cdfChart(labels.filter((l) => r.samples[l]).map((l) => ({ name: l, values: r.samples[l]! })), { title: 'Iteration time distribution per mode (first repetition)', x: { label: 'iteration time (ms)' } });
   return {
     title: 'Testbed: parameter-server training (paper 4.2)',
     text: [identificationText(r.identification), `${r.params.workers} workers, ${r.params.gradBytes} B gradients, ${r.params.computeMs} ms compute, two ${r.params.rateMbit} Mbit/s paths with ${r.params.bufferBytes} B buffers, ${r.params.backgroundMbit} Mbit/s background on path 2; ${r.params.iterations} iterations x ${r.params.reps} repetition(s); run took ${r.seconds} s.`, `SmartTags' action for the learned window: ${r.plan.senders[1]} of ${r.params.workers} workers rerouted to path 2, workers paced at ${round(r.plan.rateBps[0] / 1e6)} Mbit/s on path 1 and ${round(r.plan.rateBps[1] / 1e6)} Mbit/s on path 2. Iteration lower bounds without the pull: ${r.bound.splitIterationMs} ms with whole workers per path, ${r.bound.fluidIterationMs} ms with the bytes spread as a fluid.`],
     html: table,
-    figures: [{ svg: cdf, caption: 'CDF of iteration times.' }],
+    figures: dmlCaseFigures(r),
   };
 }

@@ -116,7 +116,13 @@ test('smarttags testbed: JSON output, and Ctrl-C removes everything', { skip, ti
   const repo = new URL('../../', import.meta.url).pathname;
   try {
     const before = new Set(ourNamespaces());
-    execFileSync(process.execPath, ['bin/smarttags.mjs', 'testbed', 'dml', '--quick', '--iterations', '3', '--json', join(dir, 'dml.json'), '--report', join(dir, 'dml.html')], { cwd: repo, stdio: 'pipe', timeout: 100_000 });
+    execFileSync(process.execPath, ['bin/smarttags.mjs', 'testbed', 'dml', '--quick', '--iterations', '3', '--json', join(dir, 'dml.json'), '--report', join(dir, 'dml.html'), '--figures', join(dir, 'figs')], { cwd: repo, stdio: 'pipe', timeout: 100_000 });
+    // The figures drawn again from the JSON the run wrote are the run's own, byte for byte.
+    execFileSync(process.execPath, ['bin/smarttags.mjs', 'testbed', 'dml', '--from', join(dir, 'dml.json'), '--figures', join(dir, 'again')], { cwd: repo, stdio: 'pipe', timeout: 30_000 });
+    const figs = readdirSync(join(dir, 'figs')).sort();
+    assert.ok(figs.includes('dml-iteration-cdf.svg'), figs.join(', '));
+    assert.deepEqual(readdirSync(join(dir, 'again')).sort(), figs);
+    for (const f of figs) assert.equal(readFileSync(join(dir, 'again', f), 'utf8'), readFileSync(join(dir, 'figs', f), 'utf8'), f);
     const j = JSON.parse(readFileSync(join(dir, 'dml.json'), 'utf8'));
     assert.equal(j.case, 'dml');
     for (const mode of ['none', 'split', 'reactive']) {

@@ -1,17 +1,20 @@
 // `smarttags testbed memcached|dml`: runs a paper case study (section 4) on real Linux network namespaces
-// and prints per-mode results; --json writes them, --report renders the HTML report sections.
+// (or reads back a run's JSON with --from) and prints per-mode results; --json writes them, --report renders
+// the HTML report sections, --figures writes each figure as an SVG file.
 
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { numberOption, parseCommandArgs, UsageError } from '../../options/args.ts';
 import { writeReport } from '../../report/index.ts';
 import { SIGNATURES_VERSION } from '../../engine/signature.ts';
 import { defaultDmlOptions, runDmlCase, type DmlReport } from '../../testbed/dml-case.ts';
 import { defaultMemcachedOptions, runMemcachedCase, type MemcachedReport } from '../../testbed/memcached-case.ts';
-import { dmlSection, memcachedSection } from '../../testbed/report-sections.ts';
+import { readCaseResults } from '../../testbed/case-results-file.ts';
+import { dmlFigures, dmlSection, memcachedFigures, memcachedSection } from '../../testbed/report-sections.ts';
 
 export const summary = 'run the MemCached incast or parameter-server case on Linux network namespaces (root)';
 
-const HELP = `usage: smarttags testbed memcached|dml [--quick] [--json FILE] [--report FILE] [--queries N] [--iterations N] [--reps N] [--seed N]
+const HELP = `usage: smarttags testbed memcached|dml [--quick] [--json FILE] [--report FILE] [--figures DIR] [--from FILE] [--queries N] [--iterations N] [--reps N] [--seed N]
 
 Builds the case's topology from network namespaces (unique per-run prefix, removed on exit, Ctrl-C and
 failure), runs no action (its first run carries Tags: identification), each hindsight-swept baseline and
@@ -21,6 +24,8 @@ Needs root and the Debian packages iproute2, memcached, iperf3.
   --quick          fewer queries/iterations, one repetition, short sweeps (both cases within 10 minutes)
   --json FILE      write the results as JSON
   --report FILE    write an HTML report with tables and figures
+  --figures DIR    write each figure as DIR/<case>-<figure>.svg (Figure 3 lag, extent, CDFs, Figures 8a/8b)
+  --from FILE      do not run: read the results a run wrote with --json (needs no root)
   --queries N      memcached: queries per run (default 200, quick 100)
   --iterations N   dml: iterations per run (default 150, quick 100)
   --reps N         repetitions of every mode (default 3, quick 1); medians are reported
@@ -41,6 +46,8 @@ export async function run(argv: string[]): Promise<number> {
     iterations: { type: 'string' },
     reps: { type: 'string' },
     seed: { type: 'string' },
+    figures: { type: 'string' },
+    from: { type: 'string' },
   }, HELP);
   if (!args) return 0;
   const { values, positionals } = args;
@@ -49,27 +56,24 @@ export async function run(argv: string[]): Promise<number> {
   const quick = values.quick === true;
   const log = (line: string) => process.stderr.write(line + '\n');
   let result: MemcachedReport | DmlReport;
-  if (which === 'memcached') {
+  if (values.from) {
+    for (const o of ['quick', 'queries', 'iterations', 'reps', 'seed'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} configures a run; --from reads one`);
+    result = await readCaseResults(values.from, which);
+  } else if (which === 'memcached') {
     const o = defaultMemcachedOptions(quick);
     o.queries = positiveInt('queries', values.queries, o.queries);
     o.reps = positiveInt('reps', values.reps, o.reps);
     o.seed = positiveInt('seed', values.seed, o.seed);
     o.log = log;
     result = await runMemcachedCase(o);
-    process.stdout.write(`memcached: line-rate bound for incast queries ${result.bound.incastQctMs} ms\n`);
-    for (const [name, m] of Object.entries(result.modes)) {
-      process.stdout.write(`${name.padEnd(10)} param ${String(m.param ?? '-').padEnd(6)} score ${m.score} ms  incast mean/p50/p99 ${m.incast.qct.mean}/${m.incast.qct.p50}/${m.incast.qct.p99}  other mean ${m.nonIncast.qct.mean}  >200ms ${m.stallShare}  drops/query ${m.dropsPerQuery}  bulk ${m.bulkMbps} Mbit/s\n`);
-    }
   } else {
     const o = defaultDmlOptions(quick);
     o.iterations = positiveInt('iterations', values.iterations, o.iterations);
     o.reps = positiveInt('reps', values.reps, o.reps);
     o.log = log;
     result = await runDmlCase(o);
-    for (const [name, m] of Object.entries(result.modes)) {
-      process.stdout.write(`${name.padEnd(10)} param ${String(m.param ?? '-').padEnd(6)} iteration mean/p50/p99 ${m.iterationMs.mean}/${m.iterationMs.p50}/${m.iterationMs.p99} ms  drops/iteration ${m.dropsPerIteration}  background ${m.backgroundMbps} Mbit/s\n`);
-    }
   }
+  printModes(result);
   if (values.json) {
     await writeFile(values.json, JSON.stringify(result, null, 2) + '\n');
     process.stdout.write(`wrote ${values.json}\n`);
@@ -82,5 +86,24 @@ export async function run(argv: string[]): Promise<number> {
     await writeReport(learned, values.report, { title: `SmartTags testbed: ${which}`, source: 'identification phase (first no-action run)', sections: [{ ...section, placement: 'after-ranking' }], generatedAt: new Date().toISOString() });
     process.stdout.write(`wrote ${values.report}\n`);
   }
+  if (values.figures) {
+    const figures = result.case === 'memcached' ? memcachedFigures(result) : dmlFigures(result);
+    await mkdir(values.figures, { recursive: true });
+    for (const f of figures) await writeFile(join(values.figures, `${which}-${f.name}.svg`), f.svg + '\n');
+    process.stdout.write(`wrote ${figures.length} figures to ${values.figures}: ${figures.map((f) => `${which}-${f.name}.svg`).join(', ')}\n`);
+  }
   return 0;
+}
+
+function printModes(result: MemcachedReport | DmlReport): void {
+  if (result.case === 'memcached') {
+    process.stdout.write(`memcached: line-rate bound for incast queries ${result.bound.incastQctMs} ms\n`);
+    for (const [name, m] of Object.entries(result.modes)) {
+      process.stdout.write(`${name.padEnd(10)} param ${String(m.param ?? '-').padEnd(6)} score ${m.score} ms  incast mean/p50/p99 ${m.incast.qct.mean}/${m.incast.qct.p50}/${m.incast.qct.p99}  other mean ${m.nonIncast.qct.mean}  >200ms ${m.stallShare}  drops/query ${m.dropsPerQuery}  bulk ${m.bulkMbps} Mbit/s\n`);
+    }
+    return;
+  }
+  for (const [name, m] of Object.entries(result.modes)) {
+    process.stdout.write(`${name.padEnd(10)} param ${String(m.param ?? '-').padEnd(6)} iteration mean/p50/p99 ${m.iterationMs.mean}/${m.iterationMs.p50}/${m.iterationMs.p99} ms  drops/iteration ${m.dropsPerIteration}  background ${m.backgroundMbps} Mbit/s\n`);
+  }
 }

@@ -1,0 +1,114 @@
+// Reading a case's JSON results back (--from) and its figures as files (--figures): field checks that name
+// the bad field, the figure set per case, and the testbed command on a results file (no root needed).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { caseResultsProblem, readCaseResults } from '../../src/testbed/case-results-file.ts';
+import { dmlFigures, memcachedFigures } from '../../src/testbed/report-sections.ts';
+import { run as testbedCommand } from '../../src/cli/commands/testbed.ts';
+import type { MemcachedReport } from '../../src/testbed/memcached-case.ts';
+import type { DmlReport } from '../../src/testbed/dml-case.ts';
+import { fixtureDoc } from '../report/fixture.ts';
+
+const dist = (mean: number) => ({ mean, p50: mean, p99: mean * 2 });
+const spread = { min: 1, median: 1.5, max: 2 };
+
+function mcMode(param: number | null, score: number) {
+  return {
+    param, reps: 1, score, incast: { qct: dist(score * 3) }, nonIncast: { qct: dist(1) }, stallShare: 0, dropsPerQuery: score / 10,
+    incastDropsPerQuery: score / 4, bulkMbps: 77, spread: { score: spread, incastMean: spread, dropsPerQuery: spread, bulkMbps: spread },
+  };
+}
+
+function memcachedDoc(): MemcachedReport {
+  const none = mcMode(null, 40);
+  const jitter = [mcMode(10, 38), mcMode(30, 45)];
+  return {
+    case: 'memcached',
+    bound: { incastQctMs: 68.7, rateMbit: 100, baseRttMs: 0.3 },
+    modes: { none, jitter: jitter[0]!, smarttags: mcMode(null, 27) },
+    sweeps: { none: [none], jitter, smarttags: [mcMode(null, 27)] },
+    identification: { tags: 100, events: 900, learnMs: 12, signatures: fixtureDoc() },
+    samples: {
+      none: [{ fanout: 5, keys: 200, large: true, qctMs: 90, drops: 20 }, { fanout: 1, keys: 1, large: false, qctMs: 1, drops: 0 }],
+      smarttags: [{ fanout: 5, keys: 200, large: true, qctMs: 70, drops: 0 }],
+    },
+    params: { servers: 5, largeKeysPerServer: 40, valueBytes: 4096, reps: 1, queries: 2 } as unknown as MemcachedReport['params'],
+    seconds: 10,
+  };
+}
+
+function dmlDoc(): DmlReport {
+  const mode = (param: number | null, mean: number) => ({ param, reps: 1, iterationMs: dist(mean), dropsPerIteration: 1, backgroundMbps: 26, spread: { iterationMean: spread, dropsPerIteration: spread, backgroundMbps: spread } });
+  return {
+    case: 'dml',
+    identification: { tags: 3, events: 0, learnMs: 1, signatures: null },
+    modes: { none: mode(null, 340), smarttags: mode(null, 214) },
+    sweeps: { none: [mode(null, 340)], smarttags: [mode(null, 214)] },
+    samples: { none: [340, 341], smarttags: [214, 215] },
+    plan: { senders: [3, 3], rateBps: [55e6, 55e6], pushSeconds: 0.145 },
+    bound: { splitIterationMs: 177, fluidIterationMs: 168 },
+    params: { workers: 6, gradBytes: 1e6, computeMs: 40, rateMbit: 200, bufferBytes: 32000, backgroundMbit: 25, iterations: 2, reps: 1 } as unknown as DmlReport['params'],
+    seconds: 5,
+  };
+}
+
+test('results files are checked field by field, naming the first bad one', () => {
+  assert.equal(caseResultsProblem(memcachedDoc(), 'memcached'), null);
+  assert.equal(caseResultsProblem(dmlDoc(), 'dml'), null);
+  assert.equal(caseResultsProblem(memcachedDoc(), 'dml'), 'case: expected "dml", got "memcached"');
+  assert.equal(caseResultsProblem([], 'dml'), 'top level: not an object');
+  const bad = (mutate: (d: any) => void, which: 'memcached' | 'dml' = 'memcached') => {
+    const d: any = which === 'memcached' ? memcachedDoc() : dmlDoc();
+    mutate(d);
+    return caseResultsProblem(d, which);
+  };
+  assert.equal(bad((d) => { d.modes.none.incast.qct.p99 = 'slow'; }), 'modes.none.incast.qct.p99: not a finite number');
+  assert.equal(bad((d) => { d.modes = {}; }), 'modes: not an object with at least one mode');
+  assert.equal(bad((d) => { d.sweeps.jitter[1].param = 'ten'; }), 'sweeps.jitter[1].param: not a number or null');
+  assert.equal(bad((d) => { delete d.samples.none[1].large; }), 'samples.none[1]: needs boolean large and numbers keys, qctMs, drops');
+  assert.equal(bad((d) => { d.identification.signatures.version = 0; }), `identification.signatures.version: expected ${fixtureDoc().version}, got 0`);
+  assert.equal(bad((d) => { delete d.bound.incastQctMs; }), 'bound.incastQctMs: not a finite number');
+  assert.equal(bad((d) => { d.plan.senders = [3]; }, 'dml'), 'plan.senders.1: not a finite number');
+  assert.equal(bad((d) => { d.samples.none[0] = null; }, 'dml'), 'samples.none[0]: not a number');
+  assert.equal(bad((d) => { d.modes.smarttags.dropsPerIteration = null; }, 'dml'), 'modes.smarttags.dropsPerIteration: not a finite number');
+});
+
+test('each case has its named figures, standalone SVG; the learned signature gives Figure 3 and the extent', () => {
+  const mc = memcachedFigures(memcachedDoc());
+  assert.deepEqual(mc.map((f) => f.name), ['fig3-lag', 'extent', 'qct-cdf', 'fig8a-drops-vs-keys', 'fig8b-qct-vs-delay', 'fig8b-drops-vs-delay']);
+  for (const f of mc) assert.match(f.svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/, f.name);
+  // Figure 3 is drawn for the top-ranked signature (the fixture lists it last).
+  assert.match(mc[0]!.svg, /Lag MG@client-7/);
+  // Figure 8b starts at no action (delay 0), then the jitter sweep in order of delay.
+  assert.match(mc.find((f) => f.name === 'fig8b-qct-vs-delay')!.svg, /QCT vs static random delay/);
+  assert.deepEqual(dmlFigures(dmlDoc()).map((f) => f.name), ['iteration-cdf'], 'no signature learned: no Figure 3');
+});
+
+test('smarttags testbed --from reads a results file and writes the figures without running anything', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'st-figures-'));
+  const out = process.stdout.write;
+  let printed = '';
+  process.stdout.write = ((s: string) => { printed += s; return true; }) as typeof process.stdout.write;
+  try {
+    await writeFile(join(dir, 'mc.json'), JSON.stringify(memcachedDoc()));
+    assert.equal(await testbedCommand(['memcached', '--from', join(dir, 'mc.json'), '--figures', join(dir, 'figs'), '--report', join(dir, 'mc.html')]), 0);
+    const files = (await readdir(join(dir, 'figs'))).sort();
+    assert.deepEqual(files, ['memcached-extent.svg', 'memcached-fig3-lag.svg', 'memcached-fig8a-drops-vs-keys.svg', 'memcached-fig8b-drops-vs-delay.svg', 'memcached-fig8b-qct-vs-delay.svg', 'memcached-qct-cdf.svg']);
+    assert.match(printed, /smarttags\s+param -\s+score 27 ms/);
+    assert.match(await readFile(join(dir, 'mc.html'), 'utf8'), /MemCached incast/);
+    // A results file that is not what it claims: the field is named, nothing is written.
+    await writeFile(join(dir, 'bad.json'), JSON.stringify({ ...memcachedDoc(), samples: { none: [1] } }));
+    await assert.rejects(testbedCommand(['memcached', '--from', join(dir, 'bad.json'), '--figures', join(dir, 'bad')]), /bad\.json: field samples\.none\[0\]: needs boolean large/);
+    await assert.rejects(readdir(join(dir, 'bad')), /ENOENT/);
+    await writeFile(join(dir, 'broken.json'), '{"case": "dml",');
+    await assert.rejects(readCaseResults(join(dir, 'broken.json'), 'dml'), /broken\.json: .*JSON/);
+    await assert.rejects(testbedCommand(['dml', '--from', join(dir, 'mc.json'), '--quick']), /--quick configures a run; --from reads one/);
+  } finally {
+    process.stdout.write = out;
+    await rm(dir, { recursive: true, force: true });
+  }
+});
