@@ -311,13 +311,15 @@ export function barChart(categories: readonly string[], series: BarSeries[], spe
   }
   const overlay = spec.overlay ?? [];
   const width = spec.width ?? 560;
-  const band = (width - 80) / Math.max(1, categories.length);
-  const longest = Math.max(0, ...categories.map((c) => c.length));
-  const rotate = longest * CHAR_WIDTH > band - 4;
   const legend: LegendEntry[] = series.length + overlay.length > 1
     ? [...series.map((s, i) => ({ name: s.name, color: colorOf(i, s.color), shape: 'box' as const })), ...overlay.map((o, i) => ({ name: o.name, color: colorOf(series.length + i, o.color), shape: 'line' as const }))]
     : [];
-  const l = layout(width, spec.height, legend, rotate ? Math.min(80, longest * CHAR_WIDTH * 0.6) : 0);
+  // Labels turn when the longest would not fit its category's share of the plot's width.
+  const flat = layout(width, spec.height, legend, 0);
+  const band = (flat.right - flat.left) / Math.max(1, categories.length);
+  const longest = Math.max(0, ...categories.map((c) => c.length));
+  const rotate = longest * CHAR_WIDTH > band - 12;
+  const l = rotate ? layout(width, spec.height, legend, Math.min(80, longest * CHAR_WIDTH * 0.6)) : flat;
   const values = [...series.flatMap((s) => [...s.values]), ...overlay.flatMap((o) => o.values.filter((v): v is number => v !== null))];
   const y = makeScale(spec.y.scale ?? 'linear', axisDomain(values, spec.y, true), [l.bottom, l.top]);
   const step = (l.right - l.left) / Math.max(1, categories.length);
