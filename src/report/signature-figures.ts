@@ -38,7 +38,7 @@ export function lagFigure(sig: Signature): Figure | null {
     {
       title: `Lag ${endpointLabel(sig.tag)} → ${endpointLabel(sig.event)}`,
       x: { label: 'time after tag', scale: positive >= 2 ? 'log' : 'linear', format: formatMicros },
-      y: { label: `${sig.event.name} events per ms of lag` },
+      y: { label: `${sig.event.name} events per ms of lag`, scale: 'log' },
       bands: [{ from: sig.window.start, to: sig.window.end, label: 'window' }],
     },
   );
