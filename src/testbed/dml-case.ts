@@ -215,10 +215,13 @@ export class DmlBed {
   /**
    * The operator's policies: when a learned signature predicts qdisc drops after a Tag, move the planned
    * workers (by source address) onto the second path at the worker switch, and pace every worker at its
-   * planned rate (planSplit), for the signature's window plus 1.5 times the planned push time (drops
-   * start with the push, so the push ends about that long after the window; the half is for a push that
-   * starts late or runs slower than planned — a rule that ends mid-push lets the rest burst). Which Tag
-   * and when come from the signature; how many move and how fast each sends come from the capacities.
+   * planned rate (planSplit), for the signature's window plus twice the planned push time (drops start
+   * with the push, so the push ends about one push time after the window; the second is for a push that
+   * starts late or runs slower than planned: a rule that ends mid-push lets the rest burst, ~190 drops and
+   * a retransmission timeout, and with 1.5 push times iterations a quarter over plan on a loaded machine
+   * did that). Each next Tag extends the rules, so a slack margin costs only a later removal once the job
+   * stops. Which Tag and when come from the signature; how many move and how fast each sends come from
+   * the capacities.
    */
   smarttagsPolicies(): Record<string, unknown>[] {
     const plan = this.smarttagsPlan();
@@ -228,7 +231,7 @@ export class DmlBed {
     const movedNodes = moved.map((_, i) => `w${plan.senders[0] + i + 1}`);
     const common = {
       match: { event: 'qdisc_drop', maxQValue: 0.05 },
-      expiration: { marginUs: Math.ceil(plan.pushSeconds * 1.5e6) },
+      expiration: { marginUs: Math.ceil(plan.pushSeconds * 2e6) },
     };
     const pace = (name: string, nodes: string[], perWorkerBps: number) => ({
       ...common,
