@@ -130,6 +130,11 @@ export function axisDomain(values: Iterable<number>, axis: AxisSpec, includeZero
     lo = Math.min(lo, 0);
     hi = Math.max(hi, 0);
   }
+  // Bars on a log axis cannot start at 0: whole decades around the data, so the smallest bar still shows.
+  if (includeZero && log) {
+    lo = 10 ** Math.floor(Math.log10(lo) + 1e-9);
+    hi = 10 ** Math.ceil(Math.log10(hi) - 1e-9);
+  }
   if (!log && hi > lo && axis.max === undefined) hi += (hi - lo) * 0.05;
   if (hi === lo) [lo, hi] = log ? [lo / 2, hi * 2] : lo === 0 ? [0, 1] : [lo - Math.abs(lo) / 2, hi + Math.abs(hi) / 2];
   return [axis.min ?? lo, axis.max ?? hi];
