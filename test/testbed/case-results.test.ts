@@ -112,3 +112,17 @@ test('smarttags testbed --from reads a results file and writes the figures witho
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the figures the README shows are what the committed results draw today', async () => {
+  const repo = new URL('../../', import.meta.url).pathname;
+  for (const which of ['memcached', 'dml'] as const) {
+    const r = await readCaseResults(join(repo, 'docs/results', `${which}-quick.json`), which);
+    const figures = which === 'memcached' ? memcachedFigures(r as MemcachedReport) : dmlFigures(r as DmlReport);
+    for (const f of figures) {
+      const file = join(repo, 'docs/figures', `${which}-${f.name}.svg`);
+      assert.equal(await readFile(file, 'utf8'), f.svg + '\n', `${file} is stale: npx smarttags testbed ${which} --from docs/results/${which}-quick.json --figures docs/figures`);
+    }
+  }
+  const readme = await readFile(join(repo, 'README.md'), 'utf8');
+  for (const m of readme.matchAll(/\]\((docs\/[^)]+)\)/g)) await readFile(join(repo, m[1]!));
+});
