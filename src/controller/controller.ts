@@ -15,7 +15,7 @@ import { runUndo, type Actuator, type ApplyContext, type Rule } from './actuator
 import { DryRunActuator } from './actuators/dry-run.ts';
 import { derivedParams, expiresAt, likelySignatures, standingHint } from './derive.ts';
 import { RuleJournal, type AppliedEntry } from './journal.ts';
-import { netnsName } from './names.ts';
+import { devName, netnsName } from './names.ts';
 import { matches, type Policy, type Target } from './policy.ts';
 import { SystemRunner, type CommandRunner } from './runner.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -140,34 +140,53 @@ export class Controller {
   }
 
   /**
-   * Starts the command batches of every namespace a kernel policy targets, so a first rule needs no process start,
-   * and names each target whose namespace does not exist or whose name is invalid (its rules are refused until it
-   * exists): a typo shows at start, not at the first Tag.
+   * Checks every kernel policy target once at start, so that an operator's typo shows at once and not at the
+   * first Tag: a namespace name that is invalid or absent (/run/netns), and a device (`dev`) the namespace
+   * (or the host) does not have. Each is a warning and a line of the start report; rules on a target whose
+   * namespace is missing are refused at Tag time, rules on a missing device fail there with the tool's message.
+   * Starts the batch processes of the targets that exist.
    */
-  private prepareTargets(): string[] {
+  private async prepareTargets(): Promise<string[]> {
     const problems: string[] = [];
     if (this.opts.dryRun === true) return problems;
+    const devices: Promise<string | null>[] = [];
     for (const [i, p] of this.opts.policies.entries()) {
       const a = this.actuators.get(p.action);
       if (!a?.kernel || p.dryRun) continue;
       for (const [j, t] of p.targets.entries()) {
-        if (typeof t.netns !== 'string') continue;
-        const where = `policies[${i}] (${p.name}) targets[${j}].netns`;
-        try {
-          netnsName(where, t.netns);
-        } catch (err) {
-          problems.push(`${(err as Error).message}; its rules are refused`);
-          continue;
+        const where = `policies[${i}] (${p.name}) targets[${j}]`;
+        const netns = typeof t.netns === 'string' ? t.netns : null;
+        if (netns !== null) {
+          try {
+            netnsName(`${where}.netns`, netns);
+          } catch (err) {
+            problems.push(`${(err as Error).message}; its rules are refused`);
+            continue;
+          }
+          if (!existsSync(join(NETNS_DIR, netns))) {
+            problems.push(`${where}.netns: network namespace ${JSON.stringify(netns)} does not exist (see ip netns list); its rules are refused until it does`);
+            continue;
+          }
+          if (this.runner.warm) for (const tool of a.tools ?? []) this.runner.warm(tool, netns);
         }
-        if (!existsSync(join(NETNS_DIR, t.netns))) {
-          problems.push(`${where}: network namespace ${JSON.stringify(t.netns)} does not exist (see ip netns list); its rules are refused until it does`);
-          continue;
-        }
-        if (this.runner.warm) for (const tool of a.tools ?? []) this.runner.warm(tool, t.netns);
+        if (typeof t.dev === 'string') devices.push(this.deviceProblem(`${where}.dev`, netns, t.dev));
       }
     }
+    for (const d of await Promise.all(devices)) if (d) problems.push(d);
     for (const problem of problems) this.log.warn({ problem }, 'policy target');
     return problems;
+  }
+
+  /** Why `dev` is not a device of the namespace (null: the host), or null when it is. */
+  private async deviceProblem(where: string, netns: string | null, dev: string): Promise<string | null> {
+    const place = netns === null ? 'on the host' : `in network namespace ${JSON.stringify(netns)}`;
+    try {
+      devName(where, dev);
+      await this.runner.exec({ tool: 'ip', netns, args: ['link', 'show', 'dev', dev] });
+      return null;
+    } catch (err) {
+      return `${where}: no device ${JSON.stringify(dev)} ${place} (${(err as Error).message}); its rules fail until it exists`;
+    }
   }
 
   /** Reverts what a previous run left applied (journal replay), checks and warms the policy targets, then answers on SUBJECTS.action. */
@@ -175,7 +194,7 @@ export class Controller {
     const recovered = await this.recover();
     const used = new Set(this.opts.policies.map((p) => p.action));
     for (const a of this.actuators.values()) if (used.has(a.name)) await a.init?.(this.ctx);
-    const report: RecoveryReport = { ...recovered, targets: this.prepareTargets() };
+    const report: RecoveryReport = { ...recovered, targets: await this.prepareTargets() };
     this.unrespond = this.opts.bus.respond<ActionRequest, ActionReply>(SUBJECTS.action, (req) => this.handle(req));
     this.log.info({ policies: this.opts.policies.map((p) => p.name), recovered: report.recovered, journal: this.opts.journalPath }, 'controller started');
     return report;

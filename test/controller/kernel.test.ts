@@ -313,19 +313,25 @@ test('the batch runner reports a failed change with the tool\'s message and keep
   }
 });
 
-test('at start the controller names each kernel policy target whose namespace is missing or misnamed; a Tag still acts on the others', { skip }, async () => {
+test('at start the controller names each kernel policy target whose namespace or device is missing or misnamed; a Tag still acts on the others', { skip }, async () => {
   const ns = makeNetns(created);
   const { bus, c } = controller([
     { name: 'incast', match: { tag: 'MG' }, action: 'pace', targets: [{ netns: ns, dev: 'v0' }, { netns: `${ns}-absent`, dev: 'v0' }], params: { rate: 10e6 }, expiration: { fixedUs: 1_000_000 } },
     { name: 'typo', match: { tag: 'XX' }, action: 'pace', targets: [{ netns: '../etc', dev: 'v0' }], params: { rate: 10e6 } },
     { name: 'dry', match: { tag: 'XX' }, action: 'pace', dryRun: true, targets: [{ netns: `${ns}-absent`, dev: 'v0' }], params: { rate: 10e6 } },
+    { name: 'nodev', match: { tag: 'XX' }, action: 'pace', targets: [{ netns: ns, dev: 'v9' }, { dev: `${ns.slice(0, 8)}x0` }, { netns: ns, dev: 'v0 x' }], params: { rate: 10e6 } },
   ]);
   const report = await c.start();
   try {
-    assert.deepEqual(report.targets, [
+    assert.deepEqual(report.targets.slice(0, 2), [
       `policies[0] (incast) targets[1].netns: network namespace "${ns}-absent" does not exist (see ip netns list); its rules are refused until it does`,
       'policies[1] (typo) targets[0].netns: not a valid network namespace name: "../etc" (letters, digits, \'_\', \'.\', \'-\'; at most 63); its rules are refused',
     ]);
+    // Devices are looked up in their namespace, or on the host for a target without one (read-only: ip link show).
+    assert.equal(report.targets.length, 5, report.targets.join('\n'));
+    assert.match(report.targets[2]!, new RegExp(`^policies\\[3\\] \\(nodev\\) targets\\[0\\]\\.dev: no device "v9" in network namespace "${ns}" \\(.*does not exist.*\\); its rules fail until it exists$`));
+    assert.match(report.targets[3]!, /^policies\[3\] \(nodev\) targets\[1\]\.dev: no device "\S+x0" on the host \(.*does not exist.*\); its rules fail until it exists$/);
+    assert.match(report.targets[4]!, /^policies\[3\] \(nodev\) targets\[2\]\.dev: no device "v0 x" in network namespace .*not a valid/);
     const r = await request(bus, 'MG', 'app1', 5);
     assert.deepEqual(r.rules.map((d) => d.status), ['applied', 'refused']);
     assert.match(r.rules[1]!.reason ?? '', /Cannot open network namespace/);
