@@ -71,7 +71,7 @@ export interface RecoveryReport {
   errors: string[];
   /** Journal lines skipped. */
   problems: string[];
-  /** Policy targets whose namespace is missing or misnamed (their rules are refused). */
+  /** Policy targets whose namespace or device is missing or misnamed, one line each naming the policy, target and field. */
   targets: string[];
 }
 
@@ -150,6 +150,8 @@ export class Controller {
     const problems: string[] = [];
     if (this.opts.dryRun === true) return problems;
     const devices: Promise<string | null>[] = [];
+    // One lookup per device, however many targets name it.
+    const lookups = new Map<string, Promise<string | null>>();
     for (const [i, p] of this.opts.policies.entries()) {
       const a = this.actuators.get(p.action);
       if (!a?.kernel || p.dryRun) continue;
@@ -169,7 +171,14 @@ export class Controller {
           }
           if (this.runner.warm) for (const tool of a.tools ?? []) this.runner.warm(tool, netns);
         }
-        if (typeof t.dev === 'string') devices.push(this.deviceProblem(`${where}.dev`, netns, t.dev));
+        if (typeof t.dev === 'string') {
+          const dev = t.dev;
+          const key = `${netns ?? ''}/${dev}`;
+          let lookup = lookups.get(key);
+          if (!lookup) lookups.set(key, (lookup = this.missingDevice(netns, dev)));
+          const place = netns === null ? 'on the host' : `in network namespace ${JSON.stringify(netns)}`;
+          devices.push(lookup.then((why) => (why === null ? null : `${where}.dev: no device ${JSON.stringify(dev)} ${place} (${why}); its rules fail until it exists`)));
+        }
       }
     }
     for (const d of await Promise.all(devices)) if (d) problems.push(d);
@@ -178,14 +187,13 @@ export class Controller {
   }
 
   /** Why `dev` is not a device of the namespace (null: the host), or null when it is. */
-  private async deviceProblem(where: string, netns: string | null, dev: string): Promise<string | null> {
-    const place = netns === null ? 'on the host' : `in network namespace ${JSON.stringify(netns)}`;
+  private async missingDevice(netns: string | null, dev: string): Promise<string | null> {
     try {
-      devName(where, dev);
+      devName('dev', dev);
       await this.runner.exec({ tool: 'ip', netns, args: ['link', 'show', 'dev', dev] });
       return null;
     } catch (err) {
-      return `${where}: no device ${JSON.stringify(dev)} ${place} (${(err as Error).message}); its rules fail until it exists`;
+      return (err as Error).message;
     }
   }
 

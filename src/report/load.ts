@@ -70,6 +70,11 @@ export function parseSignaturesDoc(text: string, source: string): SignaturesDoc 
   } catch (err) {
     throw new SignaturesFileError(`${source}: not JSON: ${(err as Error).message}`);
   }
+  return signaturesDocOf(doc, source);
+}
+
+/** Checks an already parsed signatures document (naming `source` in the error); a null lift becomes Infinity. */
+export function signaturesDocOf(doc: unknown, source: string): SignaturesDoc {
   const problem = signaturesDocProblem(doc);
   if (problem) throw new SignaturesFileError(`${source}: ${problem}`);
   const d = doc as SignaturesDoc;

@@ -3,7 +3,7 @@
 // bad one (e.g. `modes.none.incast.qct.p99`).
 
 import { readFile } from 'node:fs/promises';
-import { parseSignaturesDoc, signaturesDocProblem } from '../report/load.ts';
+import { signaturesDocOf, signaturesDocProblem } from '../report/load.ts';
 import type { DmlReport } from './dml-case.ts';
 import type { MemcachedReport } from './memcached-case.ts';
 
@@ -92,6 +92,6 @@ export async function readCaseResults(file: string, which: 'memcached' | 'dml'):
   const problem = caseResultsProblem(doc, which);
   if (problem) throw new CaseResultsError(`${file}: field ${problem}`);
   const r = doc as MemcachedReport | DmlReport;
-  if (r.identification.signatures) r.identification.signatures = parseSignaturesDoc(JSON.stringify(r.identification.signatures), `${file}: identification.signatures`);
+  if (r.identification.signatures) r.identification.signatures = signaturesDocOf(r.identification.signatures, `${file}: identification.signatures`);
   return r;
 }
