@@ -22,24 +22,29 @@ function ourNamespaces(prefix?: string): string[] {
   return out.split('\n').map((l) => l.split(' ')[0]!).filter((n) => (prefix ? n.startsWith(prefix) : /^st[0-9a-f]{4}-/.test(n)));
 }
 
+/** Whether the process runs (an exited one that its parent has not reaped yet, a zombie, does not). */
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
 }
 
-/** The command lines of every process now, read from /proc (no procps needed). */
-function processArgs(): string[] {
-  const out: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      out.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());
-    } catch {
-      // The process ended while we looked.
+/** The processes now running in the given namespaces (`ip netns pids`), with their command lines. */
+function namespacePids(namespaces: string[]): { pid: number; args: string }[] {
+  const out: { pid: number; args: string }[] = [];
+  for (const ns of namespaces) {
+    for (const p of execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
+      let args = '';
+      try {
+        args = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      } catch {
+        // The process ended while we looked.
+      }
+      out.push({ pid: Number(p), args });
     }
   }
   return out;
@@ -139,13 +144,17 @@ test('smarttags testbed: JSON output, and Ctrl-C removes everything', { skip, ti
     // Interrupt once the first mode has produced a line (namespaces, servers and the client are running).
     const deadline = Date.now() + 60_000;
     while (!/memcached rep 1\/1 none/.test(err) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(ourNamespaces().filter((n) => !before.has(n)).length > 0, `testbed namespaces exist while running; stderr: ${err}`);
+    const created = ourNamespaces().filter((n) => !before.has(n));
+    assert.ok(created.length > 0, `testbed namespaces exist while running; stderr: ${err}`);
+    // The run's own processes (memcached servers, the client, drivers) are found through its namespaces: no
+    // process this test did not start is looked at.
+    const running = namespacePids(created);
+    assert.ok(running.some((p) => /memcached -u root/.test(p.args)), `memcached runs in the testbed's namespaces: ${JSON.stringify(running)}`);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGINT');
     assert.equal(await exited, 130);
     assert.deepEqual(ourNamespaces().filter((n) => !before.has(n)), []);
-    const left = processArgs().filter((l) => /memcached -u root -l 10\.0\.|memcached-workload-main/.test(l));
-    assert.deepEqual(left, []);
+    assert.deepEqual(running.filter((p) => alive(p.pid)), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
