@@ -39,6 +39,19 @@ function modeProblem(m: unknown, where: string, numbers: string[]): string | nul
   return numbersProblem(m, where, numbers);
 }
 
+/** Why a MemCached run's paired comparison is malformed, or null (absent, as in runs before it existed, is fine). */
+function versusProblem(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  if (!isObject(v)) return 'versusBestStatic: not an object or null';
+  if (typeof v.against !== 'string') return 'versusBestStatic.against: not a string';
+  const score = v.score;
+  if (!isObject(score)) return 'versusBestStatic.score: not an object';
+  if (!Array.isArray(score.perRep) || score.perRep.length === 0 || !score.perRep.every((x) => typeof x === 'number' && Number.isFinite(x))) return 'versusBestStatic.score.perRep: not a list of finite numbers';
+  const ci = score.ci95;
+  if (ci !== null && !(Array.isArray(ci) && ci.length === 2 && ci.every((x) => typeof x === 'number' && Number.isFinite(x)))) return 'versusBestStatic.score.ci95: not null or two finite numbers';
+  return numbersProblem(v, 'versusBestStatic', ['score.mean']);
+}
+
 /** Why a parsed document is not the results of case `which`, or null. */
 export function caseResultsProblem(doc: unknown, which: 'memcached' | 'dml'): string | null {
   if (!isObject(doc)) return 'top level: not an object';
@@ -77,7 +90,7 @@ export function caseResultsProblem(doc: unknown, which: 'memcached' | 'dml'): st
     if (p) return `identification.signatures.${p}`;
   }
   if (!isObject(doc.params)) return 'params: not an object';
-  if (which === 'memcached') return numbersProblem(doc, '', ['bound.incastQctMs', 'bound.rateMbit', 'bound.baseRttMs', 'params.servers', 'params.largeKeysPerServer', 'params.valueBytes', 'params.reps', 'params.queries', 'seconds']);
+  if (which === 'memcached') return versusProblem(doc.versusBestStatic) ?? numbersProblem(doc, '', ['bound.incastQctMs', 'bound.rateMbit', 'bound.baseRttMs', 'params.servers', 'params.largeKeysPerServer', 'params.valueBytes', 'params.reps', 'params.queries', 'seconds']);
   return numbersProblem(doc, '', ['plan.senders.0', 'plan.senders.1', 'plan.rateBps.0', 'plan.rateBps.1', 'bound.splitIterationMs', 'bound.fluidIterationMs', 'params.workers', 'params.gradBytes', 'params.computeMs', 'params.rateMbit', 'params.bufferBytes', 'params.backgroundMbit', 'params.iterations', 'params.reps', 'seconds']);
 }
 
@@ -92,6 +105,7 @@ export async function readCaseResults(file: string, which: 'memcached' | 'dml'):
   const problem = caseResultsProblem(doc, which);
   if (problem) throw new CaseResultsError(`${file}: field ${problem}`);
   const r = doc as MemcachedReport | DmlReport;
+  if (r.case === 'memcached') r.versusBestStatic ??= null;
   if (r.identification.signatures) r.identification.signatures = signaturesDocOf(r.identification.signatures, `${file}: identification.signatures`);
   return r;
 }

@@ -36,6 +36,8 @@ export interface DmlCaseOptions {
   backgroundMbit: number;
   congestionControl: string;
   sweeps: { splitWorkers: number[]; reactiveHoldMs: number[] };
+  /** The mode families to run (DML_FAMILIES); null runs them all. No action always runs: its first run is the identification phase. */
+  families: string[] | null;
   log: (line: string) => void;
 }
 
@@ -58,6 +60,7 @@ export function defaultDmlOptions(quick: boolean): DmlCaseOptions {
     backgroundMbit: 25,
     congestionControl: 'reno',
     sweeps: quick ? { splitWorkers: [2, 3], reactiveHoldMs: [100] } : { splitWorkers: [1, 2, 3], reactiveHoldMs: [50, 100, 300] },
+    families: null,
     log: () => undefined,
   };
 }
@@ -107,7 +110,15 @@ export function dmlLabel(m: DmlModeSpec): string {
   return m.param === null ? m.family : `${m.family}=${m.param}`;
 }
 
+/** The mode families of the case, in the order they run. */
+export const DML_FAMILIES = ['none', 'split', 'reactive', 'smarttags'] as const;
+
+/** The configurations to run: every swept one of each family in o.families (all when null), no action first. */
 export function dmlModes(o: DmlCaseOptions): DmlModeSpec[] {
+  return allDmlModes(o).filter((m) => m.family === 'none' || o.families === null || o.families.includes(m.family));
+}
+
+function allDmlModes(o: DmlCaseOptions): DmlModeSpec[] {
   const half = Math.floor(o.workers / 2);
   return [
     { family: 'none', param: null, split: 0, reactive: null },

@@ -9,7 +9,7 @@ import { newRunPrefix } from './names.ts';
 import { runScript, startDaemon } from './ns-process.ts';
 import { assertPreflight } from './preflight.ts';
 import { Registry } from './registry.ts';
-import { dist, mean, medianOf, round, spread, type Dist, type Spread } from './stats.ts';
+import { dist, mean, medianOf, paired, round, spread, type Dist, type Paired, type Spread } from './stats.ts';
 import { TcBatch } from './tc-batch.ts';
 import { Topology, type TopologySpec } from './topology.ts';
 import { SmartTagsHarness } from './smarttags-harness.ts';
@@ -41,6 +41,8 @@ export interface MemcachedCaseOptions {
   bulkShare: number;
   congestionControl: string;
   sweeps: { jitterMs: number[]; window: number[]; pacingFactor: number[]; reactiveHoldMs: number[] };
+  /** The mode families to run (MEMCACHED_FAMILIES); null runs them all. No action always runs: its first run is the identification phase. */
+  families: string[] | null;
   /** How long a SmartTags pacing rule stays after the signature's window (the policy's expiration margin). */
   smarttagsHoldMs: number;
   /** How long a SmartTags clamp rule stays after the signature's window: a clamp costs nothing while idle. */
@@ -69,6 +71,7 @@ export function defaultMemcachedOptions(quick: boolean): MemcachedCaseOptions {
     sweeps: quick
       ? { jitterMs: [10, 30, 100], window: [1, 2], pacingFactor: [0.8, 1], reactiveHoldMs: [100] }
       : { jitterMs: [5, 10, 20, 30, 50, 100, 300], window: [1, 2, 3], pacingFactor: [0.6, 0.8, 1, 1.25], reactiveHoldMs: [50, 100, 300] },
+    families: null,
     smarttagsHoldMs: 100,
     clampHoldMs: 2000,
     log: () => undefined,
@@ -117,6 +120,12 @@ export interface MemcachedReport {
   modes: Record<string, ModeReport>;
   /** Every configuration tried, per family, with its median score: the hindsight sweep. */
   sweeps: Record<string, ModeReport[]>;
+  /**
+   * The case's SmartTags mode (the clamp) against the hindsight-best static baseline (the jitter, window or pacing
+   * configuration with the lowest median score), score by score in each repetition: negative is SmartTags ahead.
+   * Null when either was not run.
+   */
+  versusBestStatic: { against: string; score: Paired } | null;
   /** SmartTags identification: what the engine learned from the no-action runs' live Tags and switch Events. */
   identification: { tags: number; events: number; learnMs: number; signatures: SignaturesDoc | null };
   /** Per-query results of the first repetition for figures, by configuration label. */
@@ -129,7 +138,17 @@ export function modeLabel(m: ModeSpec): string {
   return m.param === null ? m.family : `${m.family}=${m.param}`;
 }
 
+/** The mode families of the case, in the order they run. */
+export const MEMCACHED_FAMILIES = ['none', 'jitter', 'window', 'pacing', 'reactive', 'smarttags-pace', 'smarttags-stagger', 'smarttags-window', 'smarttags'] as const;
+/** The families that act the same on every query, whatever the application does: the static baselines. */
+const STATIC_FAMILIES = ['jitter', 'window', 'pacing'];
+
+/** The configurations to run: every swept one of each family in o.families (all when null), no action first. */
 export function memcachedModes(o: MemcachedCaseOptions): ModeSpec[] {
+  return allMemcachedModes(o).filter((m) => m.family === 'none' || o.families === null || o.families.includes(m.family));
+}
+
+function allMemcachedModes(o: MemcachedCaseOptions): ModeSpec[] {
   const fair = o.rateMbit / o.servers;
   return [
     { family: 'none', param: null, client: { kind: 'none' }, pacingMbit: null },
@@ -363,6 +382,18 @@ export function incastBound(o: Pick<MemcachedCaseOptions, 'servers' | 'largeKeys
   return round((wire * 8) / (o.rateMbit * 1000) + baseRttMs);
 }
 
+/**
+ * The `smarttags` mode against the static configuration (jitter, window, pacing) with the lowest median score,
+ * paired by repetition; null when either was not run. `runs` maps configuration labels to their repetitions.
+ */
+export function versusBestStaticOf(runs: ReadonlyMap<string, { spec: Pick<ModeSpec, 'family'>; reps: Pick<ModeMetrics, 'score'>[] }>): MemcachedReport['versusBestStatic'] {
+  const statics = [...runs.entries()].filter(([, e]) => STATIC_FAMILIES.includes(e.spec.family));
+  const median = (reps: Pick<ModeMetrics, 'score'>[]) => medianOf(reps.map((r) => r.score));
+  const best = statics.sort(([, a], [, b]) => median(a.reps) - median(b.reps))[0];
+  const clamp = runs.get('smarttags');
+  return best && clamp ? { against: best[0], score: paired(clamp.reps.map((r) => r.score), best[1].reps.map((r) => r.score)) } : null;
+}
+
 export async function runMemcachedCase(o: MemcachedCaseOptions): Promise<MemcachedReport> {
   const t0 = performance.now();
   const bed = new MemcachedBed(o);
@@ -424,6 +455,7 @@ export async function runMemcachedCase(o: MemcachedCaseOptions): Promise<Memcach
   }
   const modes: Record<string, ModeReport> = {};
   for (const [family, list] of Object.entries(sweeps)) modes[family] = [...list].sort((a, b) => a.score - b.score)[0]!;
+  const versusBestStatic = versusBestStaticOf(perMode);
   const baseRttMs = round(baseRtts.length ? Math.min(...baseRtts) : 0);
   const { log: _log, ...params } = o;
   return {
@@ -431,6 +463,7 @@ export async function runMemcachedCase(o: MemcachedCaseOptions): Promise<Memcach
     bound: { incastQctMs: incastBound(o, baseRttMs), rateMbit: o.rateMbit, baseRttMs },
     modes,
     sweeps,
+    versusBestStatic,
     identification,
     samples,
     params,

@@ -16,6 +16,13 @@ function identificationText(i: { tags: number; events: number; signatures: Signa
   return `Identification (first no-action run): ${i.tags} Tags and ${i.events} switch Events reached the engine; learned ${sigs.length ? list.join('; ') : 'no signature, so the SmartTags modes took no action'}.`;
 }
 
+/** One line on SmartTags against the hindsight-best static baseline, repetition by repetition. */
+export function versusBestStaticText(v: NonNullable<MemcachedReport['versusBestStatic']>): string {
+  const signed = (x: number) => `${x > 0 ? '+' : ''}${x.toFixed(2)}`;
+  const ci = v.score.ci95 ? `, 95% confidence interval [${signed(v.score.ci95[0])}, ${signed(v.score.ci95[1])}] ms` : ' (one repetition: no interval)';
+  return `smarttags against the hindsight-best static baseline ${v.against}, score difference per repetition ${v.score.perRep.map(signed).join(', ')} ms; mean ${signed(v.score.mean)} ms${ci} (negative: SmartTags ahead).`;
+}
+
 /** A figure with a file-name stem (`<case>-<name>.svg`). */
 export interface CaseFigure extends Figure {
   name: string;
@@ -57,8 +64,13 @@ function memcachedCaseFigures(r: MemcachedReport): CaseFigure[] {
   return [
     { name: 'qct-cdf', svg: cdf, caption: 'CDF of incast-prone query completion times.' },
     { name: 'fig8a-drops-vs-keys', svg: dropsVsKeys, caption: 'Mean switch drops per query by MultiGet size without any action.' },
-    { name: 'fig8b-qct-vs-delay', svg: delayQct, caption: 'Static random issue delay per server request (0 = no action).' },
-    { name: 'fig8b-drops-vs-delay', svg: delayDrops, caption: 'Drops per query against the same static delay.' },
+    // Without the jitter sweep (a run of some families only) Figure 8b would be a single point.
+    ...(jitter.length
+      ? [
+          { name: 'fig8b-qct-vs-delay', svg: delayQct, caption: 'Static random issue delay per server request (0 = no action).' },
+          { name: 'fig8b-drops-vs-delay', svg: delayDrops, caption: 'Drops per query against the same static delay.' },
+        ]
+      : []),
   ];
 }
 
@@ -78,6 +90,7 @@ export function memcachedSection(r: MemcachedReport): ReportSection {
     text: [
       `Line-rate bound of an incast query: ${r.bound.incastQctMs} ms (${r.params.servers} servers x ${r.params.largeKeysPerServer} keys x ${r.params.valueBytes} B at ${r.bound.rateMbit} Mbit/s plus the smallest single-key RTT ${r.bound.baseRttMs} ms).`,
       `Each baseline is its best swept configuration by score (mean QCT over the whole mix); medians over ${r.params.reps} repetition(s) of ${r.params.queries} queries; run took ${r.seconds} s.`,
+      ...(r.versusBestStatic ? [versusBestStaticText(r.versusBestStatic)] : []),
       identificationText(r.identification),
     ],
     html: table + '<h3>Hindsight sweep</h3>' + sweepTable,

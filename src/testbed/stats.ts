@@ -49,3 +49,33 @@ export function medianOf<T>(reps: T[]): T {
   }
   return first as T;
 }
+
+/** A paired comparison over repetitions: a − b per repetition, their mean and its 95% confidence interval. */
+export interface Paired {
+  perRep: number[];
+  mean: number;
+  /** Student's t interval of the mean difference; null with fewer than 2 repetitions. */
+  ci95: [number, number] | null;
+}
+
+/** Two-sided 97.5% quantiles of Student's t for 1 to 30 degrees of freedom. */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** The 97.5% quantile of Student's t with df degrees of freedom (a table to 30, Cornish-Fisher beyond). */
+export function t975(df: number): number {
+  if (!Number.isInteger(df) || df < 1) throw new RangeError(`t975: degrees of freedom must be a positive integer, got ${df}`);
+  if (df <= T975.length) return T975[df - 1]!;
+  const z = 1.959964;
+  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2);
+}
+
+/** a[i] − b[i] for each repetition i (the two lists are the same repetitions in the same order). */
+export function paired(a: number[], b: number[]): Paired {
+  if (a.length !== b.length || a.length === 0) throw new RangeError(`paired: needs the same repetitions on both sides, got ${a.length} and ${b.length}`);
+  const d = a.map((x, i) => x - b[i]!);
+  const m = mean(d);
+  if (d.length < 2) return { perRep: d.map((x) => round(x)), mean: round(m), ci95: null };
+  const sd = Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / (d.length - 1));
+  const half = (t975(d.length - 1) * sd) / Math.sqrt(d.length);
+  return { perRep: d.map((x) => round(x)), mean: round(m), ci95: [round(m - half), round(m + half)] };
+}

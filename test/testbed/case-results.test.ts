@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { caseResultsProblem, readCaseResults } from '../../src/testbed/case-results-file.ts';
 import { dmlFigures, memcachedFigures } from '../../src/testbed/report-sections.ts';
 import { run as testbedCommand } from '../../src/cli/commands/testbed.ts';
-import type { MemcachedReport } from '../../src/testbed/memcached-case.ts';
-import type { DmlReport } from '../../src/testbed/dml-case.ts';
+import { defaultMemcachedOptions, memcachedModes, modeLabel, versusBestStaticOf, type MemcachedReport } from '../../src/testbed/memcached-case.ts';
+import { defaultDmlOptions, dmlLabel, dmlModes, type DmlReport } from '../../src/testbed/dml-case.ts';
 import { fixtureDoc } from '../report/fixture.ts';
 
 const dist = (mean: number) => ({ mean, p50: mean, p99: mean * 2 });
@@ -31,6 +31,7 @@ function memcachedDoc(): MemcachedReport {
     bound: { incastQctMs: 68.7, rateMbit: 100, baseRttMs: 0.3 },
     modes: { none, jitter: jitter[0]!, smarttags: mcMode(null, 27) },
     sweeps: { none: [none], jitter, smarttags: [mcMode(null, 27)] },
+    versusBestStatic: { against: 'jitter=10', score: { perRep: [-11], mean: -11, ci95: null } },
     identification: { tags: 100, events: 900, learnMs: 12, signatures: fixtureDoc() },
     samples: {
       none: [{ fanout: 5, keys: 200, large: true, qctMs: 90, drops: 20 }, { fanout: 1, keys: 1, large: false, qctMs: 1, drops: 0 }],
@@ -72,6 +73,11 @@ test('results files are checked field by field, naming the first bad one', () =>
   assert.equal(bad((d) => { delete d.samples.none[1].large; }), 'samples.none[1]: needs boolean large and numbers keys, qctMs, drops');
   assert.equal(bad((d) => { d.identification.signatures.version = 0; }), `identification.signatures.version: expected ${fixtureDoc().version}, got 0`);
   assert.equal(bad((d) => { delete d.bound.incastQctMs; }), 'bound.incastQctMs: not a finite number');
+  assert.equal(bad((d) => { d.versusBestStatic.score.perRep = []; }), 'versusBestStatic.score.perRep: not a list of finite numbers');
+  assert.equal(bad((d) => { d.versusBestStatic.score.ci95 = [1]; }), 'versusBestStatic.score.ci95: not null or two finite numbers');
+  assert.equal(bad((d) => { d.versusBestStatic.score.mean = 'ahead'; }), 'versusBestStatic.score.mean: not a finite number');
+  // Runs written before the comparison existed have none.
+  assert.equal(bad((d) => { delete d.versusBestStatic; }), null);
   assert.equal(bad((d) => { d.plan.senders = [3]; }, 'dml'), 'plan.senders.1: not a finite number');
   assert.equal(bad((d) => { d.samples.none[0] = null; }, 'dml'), 'samples.none[0]: not a number');
   assert.equal(bad((d) => { d.modes.smarttags.dropsPerIteration = null; }, 'dml'), 'modes.smarttags.dropsPerIteration: not a finite number');
@@ -99,6 +105,11 @@ test('smarttags testbed --from reads a results file and writes the figures witho
     const files = (await readdir(join(dir, 'figs'))).sort();
     assert.deepEqual(files, ['memcached-extent.svg', 'memcached-fig3-lag.svg', 'memcached-fig8a-drops-vs-keys.svg', 'memcached-fig8b-drops-vs-delay.svg', 'memcached-fig8b-qct-vs-delay.svg', 'memcached-qct-cdf.svg']);
     assert.match(printed, /smarttags\s+param -\s+score 27 ms/);
+    assert.match(printed, /hindsight-best static baseline jitter=10, score difference per repetition -11\.00 ms; mean -11\.00 ms \(one repetition: no interval\)/);
+    // A file without the comparison reads as null.
+    const { versusBestStatic: _v, ...older } = memcachedDoc();
+    await writeFile(join(dir, 'older.json'), JSON.stringify(older));
+    assert.equal((await readCaseResults(join(dir, 'older.json'), 'memcached') as MemcachedReport).versusBestStatic, null);
     assert.match(await readFile(join(dir, 'mc.html'), 'utf8'), /MemCached incast/);
     // A results file that is not what it claims: the field is named, nothing is written.
     await writeFile(join(dir, 'bad.json'), JSON.stringify({ ...memcachedDoc(), samples: { none: [1] } }));
@@ -107,6 +118,7 @@ test('smarttags testbed --from reads a results file and writes the figures witho
     await writeFile(join(dir, 'broken.json'), '{"case": "dml",');
     await assert.rejects(readCaseResults(join(dir, 'broken.json'), 'dml'), /broken\.json: .*JSON/);
     await assert.rejects(testbedCommand(['dml', '--from', join(dir, 'mc.json'), '--quick']), /--quick configures a run; --from reads one/);
+    await assert.rejects(testbedCommand(['memcached', '--from', join(dir, 'mc.json'), '--modes', 'window']), /--modes configures a run; --from reads one/);
   } finally {
     process.stdout.write = out;
     await rm(dir, { recursive: true, force: true });
@@ -125,4 +137,34 @@ test('the figures the README shows are what the committed results draw today', a
   }
   const readme = await readFile(join(repo, 'README.md'), 'utf8');
   for (const m of readme.matchAll(/\]\((docs\/[^)]+)\)/g)) await readFile(join(repo, m[1]!));
+});
+
+test('--modes runs some families, no action always first; unknown families are refused by name', async () => {
+  const mc = { ...defaultMemcachedOptions(true), families: ['window', 'smarttags'] };
+  assert.deepEqual(memcachedModes(mc).map(modeLabel), ['none', 'window=1', 'window=2', 'smarttags']);
+  assert.equal(memcachedModes(defaultMemcachedOptions(true)).length, 13);
+  assert.deepEqual(dmlModes({ ...defaultDmlOptions(true), families: ['smarttags'] }).map(dmlLabel), ['none', 'smarttags']);
+  await assert.rejects(testbedCommand(['memcached', '--modes', 'window,clamp']), /--modes: unknown mode family "clamp"; this case has none, jitter, window/);
+  await assert.rejects(testbedCommand(['dml', '--modes', 'window']), /--modes: unknown mode family "window"; this case has none, split, reactive, smarttags/);
+  await assert.rejects(testbedCommand(['dml', '--modes', ',']), /--modes: names no mode family/);
+});
+
+test('SmartTags is paired with the static configuration of lowest median score, repetition by repetition', () => {
+  const run = (family: string, ...scores: number[]) => ({ spec: { family }, reps: scores.map((score) => ({ score })) });
+  const runs = new Map([
+    ['none', run('none', 40, 41, 39)],
+    ['window=1', run('window', 27.1, 27.2, 36.1)],
+    ['window=2', run('window', 26.7, 27.0, 36.1)],
+    ['pacing=16', run('pacing', 32, 33, 42)],
+    // Reactive is not static: never the one compared with, however low its score.
+    ['reactive=100', run('reactive', 20, 20, 20)],
+    ['smarttags', run('smarttags', 26.7, 27.1, 36.0)],
+  ]);
+  const v = versusBestStaticOf(runs);
+  assert.equal(v?.against, 'window=2');
+  assert.deepEqual(v?.score.perRep, [0, 0.1, -0.1]);
+  assert.equal(v?.score.mean, 0);
+  assert.deepEqual(v?.score.ci95, [-0.25, 0.25]);
+  runs.delete('smarttags');
+  assert.equal(versusBestStaticOf(runs), null);
 });

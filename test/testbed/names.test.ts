@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkCidr, checkIfName, checkName, formatIPv4, isRunPrefix, newRunPrefix, parseIPv4 } from '../../src/testbed/names.ts';
-import { dist, medianOf, percentile } from '../../src/testbed/stats.ts';
+import { dist, medianOf, paired, percentile, t975 } from '../../src/testbed/stats.ts';
 import { planQueries } from '../../src/testbed/memcached-workload.ts';
 import { encodeFrame, FrameReader, GRAD, PARAMS, type FrameHeader } from '../../src/testbed/ps-protocol.ts';
 
@@ -28,6 +28,17 @@ test('percentiles and medians over repetitions', () => {
   assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99), 10);
   assert.deepEqual(dist([1, 2, 3]), { mean: 2, p50: 2, p99: 3 });
   assert.deepEqual(medianOf([{ a: 1, b: { c: 9 } }, { a: 3, b: { c: 7 } }, { a: 2, b: { c: 8 } }]), { a: 2, b: { c: 8 } });
+});
+
+test('paired differences over repetitions, with a Student t interval of their mean', () => {
+  // Differences 2, 3, 4: mean 3, standard deviation 1, t(2) = 4.303, half width 4.303 / sqrt(3).
+  assert.deepEqual(paired([3, 5, 7], [1, 2, 3]), { perRep: [2, 3, 4], mean: 3, ci95: [0.52, 5.48] });
+  assert.deepEqual(paired([27.1], [26.97]), { perRep: [0.13], mean: 0.13, ci95: null });
+  assert.equal(t975(1), 12.706);
+  assert.ok(Math.abs(t975(40) - 2.021) < 0.002, String(t975(40)));
+  assert.ok(Math.abs(t975(1000) - 1.962) < 0.001, String(t975(1000)));
+  assert.throws(() => paired([1, 2], [1]), /same repetitions on both sides, got 2 and 1/);
+  assert.throws(() => t975(0), /positive integer/);
 });
 
 test('the query mix is seeded: same seed, same plan; large queries fan out to every server', () => {

@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { numberOption, parseCommandArgs, UsageError } from '../../options/args.ts';
 import { writeReport } from '../../report/index.ts';
 import { SIGNATURES_VERSION } from '../../engine/signature.ts';
-import { defaultDmlOptions, runDmlCase, type DmlReport } from '../../testbed/dml-case.ts';
-import { defaultMemcachedOptions, runMemcachedCase, type MemcachedReport } from '../../testbed/memcached-case.ts';
+import { defaultDmlOptions, DML_FAMILIES, runDmlCase, type DmlReport } from '../../testbed/dml-case.ts';
+import { defaultMemcachedOptions, MEMCACHED_FAMILIES, runMemcachedCase, type MemcachedReport } from '../../testbed/memcached-case.ts';
 import { readCaseResults } from '../../testbed/case-results-file.ts';
-import { dmlFigures, dmlSection, memcachedFigures, memcachedSection } from '../../testbed/report-sections.ts';
+import { dmlFigures, dmlSection, memcachedFigures, memcachedSection, versusBestStaticText } from '../../testbed/report-sections.ts';
 
 export const summary = 'run the MemCached incast or parameter-server case on Linux network namespaces (root)';
 
-const HELP = `usage: smarttags testbed memcached|dml [--quick] [--json FILE] [--report FILE] [--figures DIR] [--from FILE] [--queries N] [--iterations N] [--reps N] [--seed N]
+const HELP = `usage: smarttags testbed memcached|dml [--quick] [--json FILE] [--report FILE] [--figures DIR] [--from FILE] [--queries N] [--iterations N] [--reps N] [--seed N] [--modes LIST]
 
 Builds the case's topology from network namespaces (unique per-run prefix, removed on exit, Ctrl-C and
 failure), runs no action (its first run carries Tags: identification), each hindsight-swept baseline and
@@ -29,12 +29,24 @@ Needs root and the Debian packages iproute2, memcached, iperf3.
   --queries N      memcached: queries per run (default 200, quick 100)
   --iterations N   dml: iterations per run (default 150, quick 100)
   --reps N         repetitions of every mode (default 3, quick 1); medians are reported
-  --seed N         memcached: workload seed of the first repetition (default 1)`;
+  --seed N         memcached: workload seed of the first repetition (default 1)
+  --modes LIST     run only these mode families, comma-separated (no action always runs: it is the
+                   identification phase); memcached: ${MEMCACHED_FAMILIES.join(', ')};
+                   dml: ${DML_FAMILIES.join(', ')}`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   const n = numberOption(name, raw, fallback);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name}: must be a positive integer, got ${raw}`);
   return n;
+}
+
+/** The families named by --modes (null when absent), each checked against the case's. */
+function familiesOption(raw: string | undefined, known: readonly string[]): string[] | null {
+  if (raw === undefined) return null;
+  const names = raw.split(',').map((n) => n.trim()).filter(Boolean);
+  if (!names.length) throw new UsageError('--modes: names no mode family');
+  for (const n of names) if (!known.includes(n)) throw new UsageError(`--modes: unknown mode family ${JSON.stringify(n)}; this case has ${known.join(', ')}`);
+  return names;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -48,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     figures: { type: 'string' },
     from: { type: 'string' },
+    modes: { type: 'string' },
   }, HELP);
   if (!args) return 0;
   const { values, positionals } = args;
@@ -57,19 +70,21 @@ export async function run(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(line + '\n');
   let result: MemcachedReport | DmlReport;
   if (values.from) {
-    for (const o of ['quick', 'queries', 'iterations', 'reps', 'seed'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} configures a run; --from reads one`);
+    for (const o of ['quick', 'queries', 'iterations', 'reps', 'seed', 'modes'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} configures a run; --from reads one`);
     result = await readCaseResults(values.from, which);
   } else if (which === 'memcached') {
     const o = defaultMemcachedOptions(quick);
     o.queries = positiveInt('queries', values.queries, o.queries);
     o.reps = positiveInt('reps', values.reps, o.reps);
     o.seed = positiveInt('seed', values.seed, o.seed);
+    o.families = familiesOption(values.modes, MEMCACHED_FAMILIES);
     o.log = log;
     result = await runMemcachedCase(o);
   } else {
     const o = defaultDmlOptions(quick);
     o.iterations = positiveInt('iterations', values.iterations, o.iterations);
     o.reps = positiveInt('reps', values.reps, o.reps);
+    o.families = familiesOption(values.modes, DML_FAMILIES);
     o.log = log;
     result = await runDmlCase(o);
   }
@@ -101,6 +116,7 @@ function printModes(result: MemcachedReport | DmlReport): void {
     for (const [name, m] of Object.entries(result.modes)) {
       process.stdout.write(`${name.padEnd(10)} param ${String(m.param ?? '-').padEnd(6)} score ${m.score} ms  incast mean/p50/p99 ${m.incast.qct.mean}/${m.incast.qct.p50}/${m.incast.qct.p99}  other mean ${m.nonIncast.qct.mean}  >200ms ${m.stallShare}  drops/query ${m.dropsPerQuery}  bulk ${m.bulkMbps} Mbit/s\n`);
     }
+    if (result.versusBestStatic) process.stdout.write(`${versusBestStaticText(result.versusBestStatic)}\n`);
     return;
   }
   for (const [name, m] of Object.entries(result.modes)) {
