@@ -191,6 +191,9 @@ export class DmlBed {
       learn: {},
       controller: { maxActionsPerSec: 10_000, policies: this.smarttagsPolicies() },
     });
+    // The driver's socket and the controller's journal live in /tmp: removed with the namespaces, Ctrl-C too.
+    this.registry.addFile(this.harness.socketPath);
+    this.registry.addFile(this.harness.journalPath);
     await this.harness.start();
     const tagging = { endpoint: this.harness.socketPath, locale: 'ps' };
     this.server = new ScriptSession(this.topo, 'ps', 'dml-server-main.ts', { address: PS_ADDRESS, port: PS_PORT, workers: this.o.workers, tagging });

@@ -205,6 +205,9 @@ export class MemcachedBed {
       learn: {},
       controller: this.controllerSection('pace'),
     });
+    // The driver's socket and the controller's journal live in /tmp: removed with the namespaces, Ctrl-C too.
+    this.registry.addFile(this.harness.socketPath);
+    this.registry.addFile(this.harness.journalPath);
     await this.harness.start();
     return this.harness;
   }

@@ -45,11 +45,17 @@ export function runScript(topo: Topology, node: string, script: string, arg: unk
       void stopProcess(child, 1000);
     }, opts.timeoutMs) : null;
     child.once('error', reject);
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
       if (code === 0) resolve(out);
-      else reject(new Error(`${script} in ${node} failed (${code}): ${err.trim()}`));
+      else if (topo.registry.stopping) reject(new Error(`${script} in ${node} stopped by the testbed's teardown (${signal ?? code})`));
+      else reject(new Error(`${script} in ${node} failed (${code ?? signal}): ${err.trim()}`));
     });
+  });
+  // A script the teardown stops (Ctrl-C) may have nobody awaiting it any more: its end must not count as an
+  // unhandled rejection, which would exit before the teardown is done. Whoever awaits it still sees the error.
+  child.once('exit', () => {
+    if (topo.registry.stopping) done.catch(() => undefined);
   });
   return { child, done };
 }

@@ -3,6 +3,8 @@
 // Only names carrying this run's prefix are ever deleted.
 
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { basename } from 'node:path';
 import { run, stopProcess } from './exec.ts';
 import { checkName, isRunPrefix } from './names.ts';
 
@@ -17,7 +19,11 @@ export class Registry {
   readonly processes: { name: string; child: ChildProcess }[] = [];
   /** Every configuration command run, in order; all of them live inside namespaces listed above. */
   readonly changes: Change[] = [];
+  /** Files of this run outside the namespaces (sockets, journals), removed with them. */
+  readonly files: string[] = [];
   private closed = false;
+  /** True once a teardown has removed everything: the exit handler then has nothing left to do. */
+  private finished = false;
   /** True once teardown has begun: exits after that are expected. */
   stopping = false;
   private readonly onSignal = (sig: NodeJS.Signals) => {
@@ -45,6 +51,12 @@ export class Registry {
     this.processes.push({ name, child });
   }
 
+  /** Records a file the run creates; its name must carry the run prefix, so nothing else is ever removed. */
+  addFile(path: string): void {
+    if (!basename(path).includes(this.prefix)) throw new Error(`registry: file ${path} lacks the run prefix ${this.prefix}`);
+    this.files.push(path);
+  }
+
   recordChange(ns: string, argv: string[]): void {
     this.changes.push({ ns, argv });
   }
@@ -55,18 +67,27 @@ export class Registry {
     this.closed = true;
     this.stopping = true;
     for (const p of [...this.processes].reverse()) await stopProcess(p.child, 1500);
-    for (const ns of [...this.namespaces].reverse()) {
+    // Each namespace leaves the list once deleted, so an exit in the middle (an error thrown elsewhere while
+    // this awaits) leaves the exit handler exactly what is still there.
+    while (this.namespaces.length) {
+      const ns = this.namespaces[this.namespaces.length - 1]!;
       await killNamespacePids(ns);
       await run(['ip', 'netns', 'del', ns]).catch(() => undefined);
+      this.namespaces.pop();
     }
-    this.namespaces.length = 0;
+    this.removeFiles();
+    this.finished = true;
     this.detach();
   }
 
-  /** Last-resort cleanup from the 'exit' handler, where only synchronous work runs. */
+  /**
+   * Last-resort cleanup from the 'exit' handler, where only synchronous work runs: everything when no teardown
+   * began, or what an interrupted teardown had not removed yet.
+   */
   teardownSync(): void {
-    if (this.closed) return;
+    if (this.finished) return;
     this.closed = true;
+    this.finished = true;
     this.stopping = true;
     for (const p of this.processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     for (const ns of [...this.namespaces].reverse()) {
@@ -76,7 +97,12 @@ export class Registry {
       } catch { /* namespace already gone */ }
       try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); } catch { /* already gone */ }
     }
+    this.removeFiles();
     this.detach();
+  }
+
+  private removeFiles(): void {
+    for (const f of this.files.splice(0)) rmSync(f, { force: true });
   }
 
   private detach(): void {

@@ -116,7 +116,39 @@ test('a failed build removes the namespaces it had created', { skip }, async () 
   assert.deepEqual(ourNamespaces(reg.prefix), []);
 });
 
-test('smarttags testbed: JSON output, and Ctrl-C removes everything', { skip, timeout: 120_000 }, async () => {
+/** The /tmp files of the runs whose namespaces are given (named after the run prefix, `st1a2b-`). */
+function runFiles(namespaces: string[]): string[] {
+  const prefixes = new Set(namespaces.map((n) => n.slice(0, 7)));
+  return readdirSync(tmpdir()).filter((f) => [...prefixes].some((p) => f.startsWith(`smarttags-${p}`)));
+}
+
+/**
+ * Runs the CLI, sends SIGINT once stderr matches `ready`, and checks it exits 130 leaving nothing it made: its
+ * namespaces, the processes found in them (no process this test did not start is looked at) and its /tmp files.
+ */
+async function interruptAndCheck(argv: string[], ready: RegExp, whileRunning?: (running: { pid: number; args: string }[]) => void): Promise<void> {
+  const repo = new URL('../../', import.meta.url).pathname;
+  const before = new Set(ourNamespaces());
+  const child = spawn(process.execPath, ['bin/smarttags.mjs', ...argv], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => { err += String(d); });
+  const deadline = Date.now() + 60_000;
+  while (!ready.test(err) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+  const created = ourNamespaces().filter((n) => !before.has(n));
+  assert.ok(created.length > 0, `testbed namespaces exist while running; stderr: ${err}`);
+  const running = namespacePids(created);
+  assert.ok(running.length > 0, 'processes run in the testbed namespaces');
+  whileRunning?.(running);
+  assert.ok(runFiles(created).length > 0, 'the run has its socket and journal');
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, `exit status after Ctrl-C; stderr: ${err.slice(-2000)}`);
+  assert.deepEqual(ourNamespaces().filter((n) => !before.has(n)), []);
+  assert.deepEqual(running.filter((p) => alive(p.pid)), []);
+  assert.deepEqual(runFiles(created), []);
+}
+
+test('smarttags testbed: JSON output, and Ctrl-C removes everything', { skip, timeout: 200_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'st-testbed-'));
   const repo = new URL('../../', import.meta.url).pathname;
   try {
@@ -138,23 +170,12 @@ test('smarttags testbed: JSON output, and Ctrl-C removes everything', { skip, ti
     assert.match(readFileSync(join(dir, 'dml.html'), 'utf8'), /parameter-server training/);
     assert.deepEqual(ourNamespaces().filter((n) => !before.has(n)), []);
 
-    const child = spawn(process.execPath, ['bin/smarttags.mjs', 'testbed', 'memcached', '--quick', '--queries', '50'], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => { err += String(d); });
-    // Interrupt once the first mode has produced a line (namespaces, servers and the client are running).
-    const deadline = Date.now() + 60_000;
-    while (!/memcached rep 1\/1 none/.test(err) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-    const created = ourNamespaces().filter((n) => !before.has(n));
-    assert.ok(created.length > 0, `testbed namespaces exist while running; stderr: ${err}`);
-    // The run's own processes (memcached servers, the client, drivers) are found through its namespaces: no
-    // process this test did not start is looked at.
-    const running = namespacePids(created);
-    assert.ok(running.some((p) => /memcached -u root/.test(p.args)), `memcached runs in the testbed's namespaces: ${JSON.stringify(running)}`);
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    child.kill('SIGINT');
-    assert.equal(await exited, 130);
-    assert.deepEqual(ourNamespaces().filter((n) => !before.has(n)), []);
-    assert.deepEqual(running.filter((p) => alive(p.pid)), []);
+    await interruptAndCheck(['testbed', 'memcached', '--quick', '--queries', '50'], /memcached rep 1\/1 none/, (running) => {
+      assert.ok(running.some((p) => /memcached -u root/.test(p.args)), `memcached runs in the testbed's namespaces: ${JSON.stringify(running)}`);
+    });
+    // The parameter-server case, interrupted while its workers run: a worker the teardown stops must not end
+    // the process before the teardown is done.
+    await interruptAndCheck(['testbed', 'dml', '--quick', '--iterations', '40'], /dml identification/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

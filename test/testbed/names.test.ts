@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { checkCidr, checkIfName, checkName, formatIPv4, isRunPrefix, newRunPrefix, parseIPv4 } from '../../src/testbed/names.ts';
 import { dist, medianOf, paired, percentile, t975 } from '../../src/testbed/stats.ts';
 import { planQueries } from '../../src/testbed/memcached-workload.ts';
+import { Registry } from '../../src/testbed/registry.ts';
+import { existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { encodeFrame, FrameReader, GRAD, PARAMS, type FrameHeader } from '../../src/testbed/ps-protocol.ts';
 
 test('run prefixes are unique-looking and validated', () => {
@@ -28,6 +32,16 @@ test('percentiles and medians over repetitions', () => {
   assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99), 10);
   assert.deepEqual(dist([1, 2, 3]), { mean: 2, p50: 2, p99: 3 });
   assert.deepEqual(medianOf([{ a: 1, b: { c: 9 } }, { a: 3, b: { c: 7 } }, { a: 2, b: { c: 8 } }]), { a: 2, b: { c: 8 } });
+});
+
+test('a run\'s files carry its prefix and go with its teardown, also the exit-time one', () => {
+  const reg = new Registry(newRunPrefix());
+  const mine = join(tmpdir(), `smarttags-${reg.prefix}app.sock`);
+  writeFileSync(mine, '');
+  assert.throws(() => reg.addFile(join(tmpdir(), 'smarttags-other.sock')), /lacks the run prefix/);
+  reg.addFile(mine);
+  reg.teardownSync();
+  assert.equal(existsSync(mine), false);
 });
 
 test('paired differences over repetitions, with a Student t interval of their mean', () => {
