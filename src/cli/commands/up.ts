@@ -10,7 +10,7 @@ export const summary = 'run engine, controller and drivers in one process (embed
 const HELP = `usage: smarttags up [--config smarttags.yaml] [--role engine|controller|drivers ...] [--http-port N] [--store FILE]
 
 Runs the SmartTags system of the config (or the embedded default: in-process bus, smarttags.duckdb,
-one host driver at /tmp/smarttags-driver.sock, /metrics and /status on 127.0.0.1:9464) until
+one host driver at /tmp/smarttags-driver.sock, /metrics, /status and /signatures on 127.0.0.1:9464) until
 SIGINT or SIGTERM. --role (repeatable) runs only some parts; the others are reached over the bus (NATS).`;
 
 export async function run(argv: string[]): Promise<number> {
