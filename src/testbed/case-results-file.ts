@@ -36,6 +36,8 @@ const DML_MODE = ['iterationMs.mean', 'iterationMs.p50', 'iterationMs.p99', 'dro
 function modeProblem(m: unknown, where: string, numbers: string[]): string | null {
   if (!isObject(m)) return `${where}: not an object`;
   if (m.param !== null && (typeof m.param !== 'number' || !Number.isFinite(m.param))) return `${where}.param: not a number or null`;
+  // Per-repetition scores (MemCached runs since they were written; absent in older files).
+  if (m.scores !== undefined && !(Array.isArray(m.scores) && m.scores.every((x) => typeof x === 'number' && Number.isFinite(x)))) return `${where}.scores: not a list of finite numbers`;
   return numbersProblem(m, where, numbers);
 }
 

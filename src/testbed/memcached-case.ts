@@ -112,6 +112,11 @@ export interface ModeReport extends ModeMetrics {
   param: number | null;
   reps: number;
   spread: { score: Spread; incastMean: Spread; dropsPerQuery: Spread; bulkMbps: Spread };
+  /**
+   * The score of each repetition, in order (seed, seed + 1, ...): any two configurations can be paired. Absent
+   * in results written before it was (read back with --from).
+   */
+  scores?: number[];
 }
 
 export interface MemcachedReport {
@@ -453,6 +458,7 @@ export async function runMemcachedCase(o: MemcachedCaseOptions): Promise<Memcach
         dropsPerQuery: spread(reps.map((r) => r.dropsPerQuery)),
         bulkMbps: spread(reps.map((r) => r.bulkMbps)),
       },
+      scores: reps.map((r) => r.score),
     };
     (sweeps[spec.family] ??= []).push(report);
   }

@@ -19,7 +19,7 @@ const spread = { min: 1, median: 1.5, max: 2 };
 function mcMode(param: number | null, score: number) {
   return {
     param, reps: 1, score, incast: { qct: dist(score * 3) }, nonIncast: { qct: dist(1) }, stallShare: 0, dropsPerQuery: score / 10,
-    incastDropsPerQuery: score / 4, bulkMbps: 77, spread: { score: spread, incastMean: spread, dropsPerQuery: spread, bulkMbps: spread },
+    incastDropsPerQuery: score / 4, bulkMbps: 77, spread: { score: spread, incastMean: spread, dropsPerQuery: spread, bulkMbps: spread }, scores: [score],
   };
 }
 
@@ -73,6 +73,8 @@ test('results files are checked field by field, naming the first bad one', () =>
   assert.equal(bad((d) => { delete d.samples.none[1].large; }), 'samples.none[1]: needs boolean large and numbers keys, qctMs, drops');
   assert.equal(bad((d) => { d.identification.signatures.version = 0; }), `identification.signatures.version: expected ${fixtureDoc().version}, got 0`);
   assert.equal(bad((d) => { delete d.bound.incastQctMs; }), 'bound.incastQctMs: not a finite number');
+  assert.equal(bad((d) => { d.sweeps.jitter[1].scores = [45, 'x']; }), 'sweeps.jitter[1].scores: not a list of finite numbers');
+  assert.equal(bad((d) => { delete d.modes.none.scores; }), null, 'files written before per-repetition scores');
   assert.equal(bad((d) => { d.versusBestStatic.score.perRep = []; }), 'versusBestStatic.score.perRep: not a list of finite numbers');
   assert.equal(bad((d) => { d.versusBestStatic.score.ci95 = [1]; }), 'versusBestStatic.score.ci95: not null or two finite numbers');
   assert.equal(bad((d) => { d.versusBestStatic.score.mean = 'ahead'; }), 'versusBestStatic.score.mean: not a finite number');
