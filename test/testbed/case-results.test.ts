@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { caseResultsProblem, readCaseResults } from '../../src/testbed/case-results-file.ts';
 import { dmlFigures, memcachedFigures } from '../../src/testbed/report-sections.ts';
 import { run as testbedCommand } from '../../src/cli/commands/testbed.ts';
-import { defaultMemcachedOptions, memcachedModes, modeLabel, versusBestStaticOf, type MemcachedReport } from '../../src/testbed/memcached-case.ts';
-import { defaultDmlOptions, dmlLabel, dmlModes, type DmlReport } from '../../src/testbed/dml-case.ts';
+import { defaultMemcachedOptions, MEMCACHED_FAMILIES, memcachedModes, modeLabel, versusBestStaticOf, type MemcachedReport } from '../../src/testbed/memcached-case.ts';
+import { defaultDmlOptions, DML_FAMILIES, dmlLabel, dmlModes, type DmlReport } from '../../src/testbed/dml-case.ts';
 import { fixtureDoc } from '../report/fixture.ts';
 
 const dist = (mean: number) => ({ mean, p50: mean, p99: mean * 2 });
@@ -145,6 +145,9 @@ test('--modes runs some families, no action always first; unknown families are r
   const mc = { ...defaultMemcachedOptions(true), families: ['window', 'smarttags'] };
   assert.deepEqual(memcachedModes(mc).map(modeLabel), ['none', 'window=1', 'window=2', 'smarttags']);
   assert.equal(memcachedModes(defaultMemcachedOptions(true)).length, 13);
+  // What --modes accepts is every family the case runs, in its order.
+  assert.deepEqual([...new Set(memcachedModes(defaultMemcachedOptions(false)).map((m) => m.family))], [...MEMCACHED_FAMILIES]);
+  assert.deepEqual([...new Set(dmlModes(defaultDmlOptions(false)).map((m) => m.family))], [...DML_FAMILIES]);
   assert.deepEqual(dmlModes({ ...defaultDmlOptions(true), families: ['smarttags'] }).map(dmlLabel), ['none', 'smarttags']);
   await assert.rejects(testbedCommand(['memcached', '--modes', 'window,clamp']), /--modes: unknown mode family "clamp"; this case has none, jitter, window/);
   await assert.rejects(testbedCommand(['dml', '--modes', 'window']), /--modes: unknown mode family "window"; this case has none, split, reactive, smarttags/);
