@@ -1,4 +1,4 @@
-// The record of everything one testbed run created (network namespaces, processes, kernel changes) and
+// The record of everything one testbed run created (network namespaces, processes, kernel changes, files) and
 // its teardown: on normal exit, on failure, on SIGINT/SIGTERM and, synchronously, on process exit.
 // Only names carrying this run's prefix are ever deleted.
 

@@ -1,5 +1,5 @@
-// Summary statistics used by both cases: mean, nearest-rank percentiles, and medians with spread over
-// repetitions.
+// Summary statistics used by both cases: mean, nearest-rank percentiles, medians with spread over
+// repetitions, and paired differences between two modes' repetitions with a Student t interval.
 
 export interface Dist {
   mean: number;
