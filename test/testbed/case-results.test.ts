@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caseResultsProblem, readCaseResults } from '../../src/testbed/case-results-file.ts';
-import { dmlFigures, memcachedFigures } from '../../src/testbed/report-sections.ts';
+import { dmlFigures, memcachedFigures, versusBestStaticText } from '../../src/testbed/report-sections.ts';
 import { run as testbedCommand } from '../../src/cli/commands/testbed.ts';
 import { defaultMemcachedOptions, MEMCACHED_FAMILIES, memcachedModes, modeLabel, versusBestStaticOf, type MemcachedReport } from '../../src/testbed/memcached-case.ts';
 import { defaultDmlOptions, DML_FAMILIES, dmlLabel, dmlModes, type DmlReport } from '../../src/testbed/dml-case.ts';
@@ -170,6 +170,10 @@ test('SmartTags is paired with the static configuration of lowest median score, 
   assert.deepEqual(v?.score.perRep, [0, 0.1, -0.1]);
   assert.equal(v?.score.mean, 0);
   assert.deepEqual(v?.score.ci95, [-0.25, 0.25]);
+  assert.equal(
+    versusBestStaticText(v!),
+    'smarttags against the hindsight-best static baseline window=2, score difference per repetition 0.00, +0.10, -0.10 ms; mean 0.00 ms, 95% confidence interval [-0.25, +0.25] ms (negative: SmartTags ahead).',
+  );
   runs.delete('smarttags');
   assert.equal(versusBestStaticOf(runs), null);
 });
