@@ -22,6 +22,11 @@ function at(v: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Obj)[k] : undefined), v);
 }
 
+/** Whether v is a list of finite numbers (of exactly `length` of them when given). */
+function finiteList(v: unknown, length?: number): v is number[] {
+  return Array.isArray(v) && (length === undefined || v.length === length) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+}
+
 function numbersProblem(v: unknown, where: string, paths: string[]): string | null {
   for (const p of paths) {
     const x = at(v, p);
@@ -37,7 +42,7 @@ function modeProblem(m: unknown, where: string, numbers: string[]): string | nul
   if (!isObject(m)) return `${where}: not an object`;
   if (m.param !== null && (typeof m.param !== 'number' || !Number.isFinite(m.param))) return `${where}.param: not a number or null`;
   // Per-repetition scores (MemCached runs since they were written; absent in older files).
-  if (m.scores !== undefined && !(Array.isArray(m.scores) && m.scores.every((x) => typeof x === 'number' && Number.isFinite(x)))) return `${where}.scores: not a list of finite numbers`;
+  if (m.scores !== undefined && !finiteList(m.scores)) return `${where}.scores: not a list of finite numbers`;
   return numbersProblem(m, where, numbers);
 }
 
@@ -48,9 +53,9 @@ function versusProblem(v: unknown): string | null {
   if (typeof v.against !== 'string') return 'versusBestStatic.against: not a string';
   const score = v.score;
   if (!isObject(score)) return 'versusBestStatic.score: not an object';
-  if (!Array.isArray(score.perRep) || score.perRep.length === 0 || !score.perRep.every((x) => typeof x === 'number' && Number.isFinite(x))) return 'versusBestStatic.score.perRep: not a list of finite numbers';
+  if (!finiteList(score.perRep) || score.perRep.length === 0) return 'versusBestStatic.score.perRep: not a list of finite numbers';
   const ci = score.ci95;
-  if (ci !== null && !(Array.isArray(ci) && ci.length === 2 && ci.every((x) => typeof x === 'number' && Number.isFinite(x)))) return 'versusBestStatic.score.ci95: not null or two finite numbers';
+  if (ci !== null && !finiteList(ci, 2)) return 'versusBestStatic.score.ci95: not null or two finite numbers';
   return numbersProblem(v, 'versusBestStatic', ['score.mean']);
 }
 

@@ -110,8 +110,8 @@ export function dmlLabel(m: DmlModeSpec): string {
   return m.param === null ? m.family : `${m.family}=${m.param}`;
 }
 
-/** The mode families of the case, in the order they run. */
-export const DML_FAMILIES = ['none', 'split', 'reactive', 'smarttags'] as const;
+/** The mode families of the case, in the order they run (read off its full set of configurations). */
+export const DML_FAMILIES: readonly string[] = [...new Set(allDmlModes(defaultDmlOptions(false)).map((m) => m.family))];
 
 /** The configurations to run: every swept one of each family in o.families (all when null), no action first. */
 export function dmlModes(o: DmlCaseOptions): DmlModeSpec[] {
