@@ -24,7 +24,10 @@ export interface MemcachedCaseOptions {
   servers: number;
   rateMbit: number;
   bufferBytes: number;
+  /** Value size of the keys large MultiGets read. */
   valueBytes: number;
+  /** Value size of the keys small MultiGets read. */
+  smallValueBytes: number;
   largeKeysPerServer: number;
   largeShare: number;
   thinkMs: [number, number];
@@ -56,6 +59,7 @@ export function defaultMemcachedOptions(quick: boolean): MemcachedCaseOptions {
     rateMbit: 100,
     bufferBytes: 30_000,
     valueBytes: 4096,
+    smallValueBytes: 4096,
     largeKeysPerServer: 40,
     largeShare: 0.4,
     thinkMs: [60, 160],
@@ -329,6 +333,7 @@ export class MemcachedBed {
       seed,
       queries: o.queries,
       valueBytes: o.valueBytes,
+      smallValueBytes: o.smallValueBytes,
       largeKeysPerServer: o.largeKeysPerServer,
       largeShare: o.largeShare,
       thinkMs: o.thinkMs,

@@ -31,7 +31,10 @@ export interface WorkloadConfig {
   servers: ServerRef[];
   seed: number;
   queries: number;
+  /** Value size of the keys large queries read. */
   valueBytes: number;
+  /** Value size of the keys small queries read (a key set of their own, as many keys per server). */
+  smallValueBytes: number;
   /** Keys fetched from every server by a large (incast-prone) query. */
   largeKeysPerServer: number;
   /** Share of queries that are large. */
@@ -72,8 +75,14 @@ export interface PlannedQuery {
   parts: { server: number; keys: number[] }[];
 }
 
-export function keyName(server: number, key: number): string {
-  return `s${server}k${key}`;
+/** A key of the large-value set (`s0k3`) or of the small-value set (`s0v3`). */
+export function keyName(server: number, key: number, large: boolean): string {
+  return `s${server}${large ? 'k' : 'v'}${key}`;
+}
+
+/** The response bytes a query predicts: its keys times the value size of its key set. */
+export function predictedBytes(q: PlannedQuery, cfg: Pick<WorkloadConfig, 'valueBytes' | 'smallValueBytes'>): number {
+  return q.parts.reduce((a, p) => a + p.keys.length, 0) * (q.large ? cfg.valueBytes : cfg.smallValueBytes);
 }
 
 /** The seeded query mix; identical for every mode with the same seed. */
@@ -262,7 +271,7 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
       await sleep(Math.max(0, planned - Date.now()));
       const jitter = q.parts.map(() => (cfg.mode.kind === 'jitter' ? uniform(rng, 0, cfg.mode.maxMs) : 0));
       const dropsBefore = await qdiscDrops(switchTc, cfg.switchDev, cfg.switchQueue);
-      const predicted = q.parts.reduce((a, p) => a + p.keys.length, 0) * cfg.valueBytes;
+      const predicted = predictedBytes(q, cfg);
       // Connections whose clamp rule has expired are closed before the query's clock starts.
       clamped.expire();
       const startMs = Date.now();
@@ -271,7 +280,7 @@ export async function runWorkload(cfg: WorkloadConfig, hooks: WorkloadHooks = {}
       const connsFor = async (a: void | IssueAdvice) => (a && 'clampedUntilMs' in a ? clamped.use(a.clampedUntilMs) : clients);
       let firstByte = Infinity;
       const get = async (part: { server: number; keys: number[] }, conns: MemcachedClient[]) => {
-        const r = await conns[part.server]!.get(part.keys.map((k) => keyName(part.server, k)));
+        const r = await conns[part.server]!.get(part.keys.map((k) => keyName(part.server, k, q.large)));
         if (r.firstByteAt < firstByte) {
           if (firstByte === Infinity) hooks.onFirstResponse?.(q);
           firstByte = r.firstByteAt;
@@ -398,8 +407,8 @@ class ClampedPool {
 async function populate(clients: MemcachedClient[], cfg: WorkloadConfig): Promise<void> {
   await Promise.all(clients.map(async (c, s) => {
     for (let k = 0; k < cfg.largeKeysPerServer; k++) {
-      const v = Buffer.alloc(cfg.valueBytes, 97 + ((s + k) % 26));
-      await c.set(keyName(s, k), v);
+      await c.set(keyName(s, k, true), Buffer.alloc(cfg.valueBytes, 97 + ((s + k) % 26)));
+      await c.set(keyName(s, k, false), Buffer.alloc(cfg.smallValueBytes, 65 + ((s + k) % 26)));
     }
   }));
 }
