@@ -43,6 +43,11 @@ function modeProblem(m: unknown, where: string, numbers: string[]): string | nul
   if (m.param !== null && (typeof m.param !== 'number' || !Number.isFinite(m.param))) return `${where}.param: not a number or null`;
   // Per-repetition scores (MemCached runs since they were written; absent in older files).
   if (m.scores !== undefined && !finiteList(m.scores)) return `${where}.scores: not a list of finite numbers`;
+  // The spread of the share of slow queries (MemCached runs since it was kept).
+  if (at(m, 'spread.stallShare') !== undefined) {
+    const p = numbersProblem(m, where, ['spread.stallShare.median', 'spread.stallShare.min', 'spread.stallShare.max']);
+    if (p) return p;
+  }
   return numbersProblem(m, where, numbers);
 }
 

@@ -13,6 +13,7 @@ import { dist, mean, medianOf, paired, round, spread, type Dist, type Paired, ty
 import { TcBatch } from './tc-batch.ts';
 import { Topology, type TopologySpec } from './topology.ts';
 import { SmartTagsHarness } from './smarttags-harness.ts';
+import { STATIC_FAMILIES } from './case-targets.ts';
 import type { SignaturesDoc } from '../engine/signature.ts';
 
 export const MEMCACHED_PORT = 11211;
@@ -115,7 +116,8 @@ export interface ModeMetrics {
 export interface ModeReport extends ModeMetrics {
   param: number | null;
   reps: number;
-  spread: { score: Spread; incastMean: Spread; dropsPerQuery: Spread; bulkMbps: Spread };
+  /** stallShare: absent in results written before it was kept. */
+  spread: { score: Spread; incastMean: Spread; dropsPerQuery: Spread; bulkMbps: Spread; stallShare?: Spread };
   /**
    * The score of each repetition, in order (seed, seed + 1, ...): any two configurations can be paired. Absent
    * in results written before it was (read back with --from).
@@ -149,8 +151,6 @@ export function modeLabel(m: ModeSpec): string {
 
 /** The mode families of the case, in the order they run (read off its full set of configurations). */
 export const MEMCACHED_FAMILIES: readonly string[] = [...new Set(allMemcachedModes(defaultMemcachedOptions(false)).map((m) => m.family))];
-/** The families that act the same on every query, whatever the application does: the static baselines. */
-const STATIC_FAMILIES = ['jitter', 'window', 'pacing'];
 
 /** The configurations to run: every swept one of each family in o.families (all when null), no action first. */
 export function memcachedModes(o: MemcachedCaseOptions): ModeSpec[] {
@@ -462,6 +462,7 @@ export async function runMemcachedCase(o: MemcachedCaseOptions): Promise<Memcach
         incastMean: spread(reps.map((r) => r.incast.qct.mean)),
         dropsPerQuery: spread(reps.map((r) => r.dropsPerQuery)),
         bulkMbps: spread(reps.map((r) => r.bulkMbps)),
+        stallShare: spread(reps.map((r) => r.stallShare)),
       },
       scores: reps.map((r) => r.score),
     };

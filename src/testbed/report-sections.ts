@@ -7,6 +7,7 @@ import { barChart, cdfChart, extentFigures, htmlTable, lagFigure, lineChart, ran
 import type { DmlReport } from './dml-case.ts';
 import type { MemcachedReport } from './memcached-case.ts';
 import { mean, round } from './stats.ts';
+import { dmlTargets, memcachedTargets, targetLines } from './case-targets.ts';
 import type { SignaturesDoc } from '../engine/signature.ts';
 
 /** One line on what the identification phase learned. */
@@ -91,6 +92,7 @@ export function memcachedSection(r: MemcachedReport): ReportSection {
       `Line-rate bound of an incast query: ${r.bound.incastQctMs} ms (${r.params.servers} servers x ${r.params.largeKeysPerServer} keys x ${r.params.valueBytes} B at ${r.bound.rateMbit} Mbit/s plus the smallest single-key RTT ${r.bound.baseRttMs} ms).`,
       `Each baseline is its best swept configuration by score (mean QCT over the whole mix); medians over ${r.params.reps} repetition(s) of ${r.params.queries} queries; run took ${r.seconds} s.`,
       ...(r.versusBestStatic ? [versusBestStaticText(r.versusBestStatic)] : []),
+      ...targetLines(memcachedTargets(r)),
       identificationText(r.identification),
     ],
     html: table + '<h3>Hindsight sweep</h3>' + sweepTable,
@@ -120,7 +122,7 @@ export function dmlSection(r: DmlReport): ReportSection {
   );
   return {
     title: 'Testbed: parameter-server training (paper 4.2)',
-    text: [identificationText(r.identification), `${r.params.workers} workers, ${r.params.gradBytes} B gradients, ${r.params.computeMs} ms compute, two ${r.params.rateMbit} Mbit/s paths with ${r.params.bufferBytes} B buffers, ${r.params.backgroundMbit} Mbit/s background on path 2; ${r.params.iterations} iterations x ${r.params.reps} repetition(s); run took ${r.seconds} s.`, `SmartTags' action for the learned window: ${r.plan.senders[1]} of ${r.params.workers} workers rerouted to path 2, workers paced at ${round(r.plan.rateBps[0] / 1e6)} Mbit/s on path 1 and ${round(r.plan.rateBps[1] / 1e6)} Mbit/s on path 2. Iteration lower bounds without the pull: ${r.bound.splitIterationMs} ms with whole workers per path, ${r.bound.fluidIterationMs} ms with the bytes spread as a fluid.`],
+    text: [identificationText(r.identification), `${r.params.workers} workers, ${r.params.gradBytes} B gradients, ${r.params.computeMs} ms compute, two ${r.params.rateMbit} Mbit/s paths with ${r.params.bufferBytes} B buffers, ${r.params.backgroundMbit} Mbit/s background on path 2; ${r.params.iterations} iterations x ${r.params.reps} repetition(s); run took ${r.seconds} s.`, `SmartTags' action for the learned window: ${r.plan.senders[1]} of ${r.params.workers} workers rerouted to path 2, workers paced at ${round(r.plan.rateBps[0] / 1e6)} Mbit/s on path 1 and ${round(r.plan.rateBps[1] / 1e6)} Mbit/s on path 2. Iteration lower bounds without the pull: ${r.bound.splitIterationMs} ms with whole workers per path, ${r.bound.fluidIterationMs} ms with the bytes spread as a fluid.`, ...targetLines(dmlTargets(r))],
     html: table,
     figures: dmlCaseFigures(r),
   };

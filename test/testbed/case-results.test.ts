@@ -12,6 +12,7 @@ import { run as testbedCommand } from '../../src/cli/commands/testbed.ts';
 import { defaultMemcachedOptions, MEMCACHED_FAMILIES, memcachedModes, modeLabel, versusBestStaticOf, type MemcachedReport } from '../../src/testbed/memcached-case.ts';
 import { defaultDmlOptions, DML_FAMILIES, dmlLabel, dmlModes, type DmlReport } from '../../src/testbed/dml-case.ts';
 import { fixtureDoc } from '../report/fixture.ts';
+import { bestStatic, dmlTargets, memcachedTargets, targetLines } from '../../src/testbed/case-targets.ts';
 
 const dist = (mean: number) => ({ mean, p50: mean, p99: mean * 2 });
 const spread = { min: 1, median: 1.5, max: 2 };
@@ -83,6 +84,50 @@ test('results files are checked field by field, naming the first bad one', () =>
   assert.equal(bad((d) => { d.plan.senders = [3]; }, 'dml'), 'plan.senders.1: not a finite number');
   assert.equal(bad((d) => { d.samples.none[0] = null; }, 'dml'), 'samples.none[0]: not a number');
   assert.equal(bad((d) => { d.modes.smarttags.dropsPerIteration = null; }, 'dml'), 'modes.smarttags.dropsPerIteration: not a finite number');
+  assert.equal(bad((d) => { d.modes.smarttags.spread.stallShare = { median: 0, min: 0, max: 'x' }; }), 'modes.smarttags.spread.stallShare.max: not a finite number');
+  assert.equal(bad((d) => { d.modes.smarttags.spread.stallShare = { median: 0, min: 0, max: 0.01 }; }), null);
+});
+
+test('the targets are checked against no action, the line-rate bound and the best static baseline, with their numbers', () => {
+  const mc = memcachedDoc();
+  const verdicts = (r: MemcachedReport) => Object.fromEntries(memcachedTargets(r).map((c) => [c.target, c.met]));
+  // The fixture's smarttags: incast mean 81 ms (1.18x the bound), 2.7 drops per query against 4, score 27 against 38.
+  assert.deepEqual(verdicts(mc), {
+    'incast QCT mean within 1.15x the line-rate bound': false,
+    'no query over 200 ms': true,
+    'drops per query at least 95% below no action': false,
+    'non-incast queries at most 5% worse than no action': true,
+    'bulk transfers at most 5% worse than no action': true,
+    'score at least as good as the best hindsight-tuned static baseline (medians)': true,
+  });
+  assert.equal(bestStatic(mc)?.label, 'jitter=10');
+  const s = mc.modes['smarttags']!;
+  s.incast.qct.mean = 78;
+  s.dropsPerQuery = 0.2;
+  s.nonIncast.qct.mean = 1.06;
+  s.bulkMbps = 73;
+  // A repetition with a slow query fails the target even when the median share is 0.
+  s.spread.stallShare = { median: 0, min: 0, max: 0.01 };
+  mc.sweeps['window'] = [{ ...mcMode(1, 26.9) }];
+  assert.deepEqual(Object.values(verdicts(mc)), [true, false, true, false, false, false]);
+  const lines = targetLines(memcachedTargets(mc));
+  assert.equal(lines[0], 'target incast QCT mean within 1.15x the line-rate bound: met, 78 ms, 1.14x the bound of 68.7 ms');
+  assert.equal(lines[1], 'target no query over 200 ms: NOT met, share over 200 ms 0.01 in the worst repetition');
+  assert.equal(lines[3], 'target non-incast queries at most 5% worse than no action: NOT met, mean 1.06 against 1 ms (+6%)');
+  assert.equal(lines[5], 'target score at least as good as the best hindsight-tuned static baseline (medians): NOT met, 27 against 26.9 ms for window=1');
+  // Without no action the comparisons with it are not checked.
+  delete mc.modes['none'];
+  assert.equal(memcachedTargets(mc).filter((c) => c.met === null).length, 3);
+
+  const dml = dmlDoc();
+  assert.deepEqual(dmlTargets(dml).map((c) => c.met), [true, false, true]);
+  assert.equal(targetLines(dmlTargets(dml))[0], 'target iteration time at least 35% below no action: met, mean 214 against 340 ms (-37.1%)');
+  dml.modes['smarttags']!.iterationMs.mean = 230;
+  dml.modes['smarttags']!.dropsPerIteration = 0;
+  dml.modes['smarttags']!.backgroundMbps = 23;
+  assert.deepEqual(dmlTargets(dml).map((c) => c.met), [false, true, false]);
+  delete dml.modes['smarttags'];
+  assert.deepEqual(dmlTargets(dml).map((c) => c.met), [null, null, null]);
 });
 
 test('each case has its named figures, standalone SVG; the learned signature gives Figure 3 and the extent', () => {
@@ -108,6 +153,8 @@ test('smarttags testbed --from reads a results file and writes the figures witho
     assert.deepEqual(files, ['memcached-extent.svg', 'memcached-fig3-lag.svg', 'memcached-fig8a-drops-vs-keys.svg', 'memcached-fig8b-drops-vs-delay.svg', 'memcached-fig8b-qct-vs-delay.svg', 'memcached-qct-cdf.svg']);
     assert.match(printed, /smarttags\s+param -\s+score 27 ms/);
     assert.match(printed, /hindsight-best static baseline jitter=10, score difference per repetition -11\.00 ms; mean -11\.00 ms \(one repetition: no interval\)/);
+    assert.match(printed, /target score at least as good as the best hindsight-tuned static baseline \(medians\): met, 27 against 38 ms for jitter=10\n/);
+    assert.match(await readFile(join(dir, 'mc.html'), 'utf8'), /target incast QCT mean within 1\.15x the line-rate bound: NOT met/);
     // A file without the comparison reads as null.
     const { versusBestStatic: _v, ...older } = memcachedDoc();
     await writeFile(join(dir, 'older.json'), JSON.stringify(older));

@@ -10,6 +10,7 @@ import { SIGNATURES_VERSION } from '../../engine/signature.ts';
 import { defaultDmlOptions, DML_FAMILIES, runDmlCase, type DmlReport } from '../../testbed/dml-case.ts';
 import { defaultMemcachedOptions, MEMCACHED_FAMILIES, runMemcachedCase, type MemcachedReport } from '../../testbed/memcached-case.ts';
 import { readCaseResults } from '../../testbed/case-results-file.ts';
+import { dmlTargets, memcachedTargets, targetLines } from '../../testbed/case-targets.ts';
 import { dmlFigures, dmlSection, memcachedFigures, memcachedSection, versusBestStaticText } from '../../testbed/report-sections.ts';
 
 export const summary = 'run the MemCached incast or parameter-server case on Linux network namespaces (root)';
@@ -122,9 +123,10 @@ function printModes(result: MemcachedReport | DmlReport): void {
       process.stdout.write(`${name.padEnd(10)} param ${String(m.param ?? '-').padEnd(6)} score ${m.score} ms  incast mean/p50/p99 ${m.incast.qct.mean}/${m.incast.qct.p50}/${m.incast.qct.p99}  other mean ${m.nonIncast.qct.mean}  >200ms ${m.stallShare}  drops/query ${m.dropsPerQuery}  bulk ${m.bulkMbps} Mbit/s\n`);
     }
     if (result.versusBestStatic) process.stdout.write(`${versusBestStaticText(result.versusBestStatic)}\n`);
-    return;
+  } else {
+    for (const [name, m] of Object.entries(result.modes)) {
+      process.stdout.write(`${name.padEnd(10)} param ${String(m.param ?? '-').padEnd(6)} iteration mean/p50/p99 ${m.iterationMs.mean}/${m.iterationMs.p50}/${m.iterationMs.p99} ms  drops/iteration ${m.dropsPerIteration}  background ${m.backgroundMbps} Mbit/s\n`);
+    }
   }
-  for (const [name, m] of Object.entries(result.modes)) {
-    process.stdout.write(`${name.padEnd(10)} param ${String(m.param ?? '-').padEnd(6)} iteration mean/p50/p99 ${m.iterationMs.mean}/${m.iterationMs.p50}/${m.iterationMs.p99} ms  drops/iteration ${m.dropsPerIteration}  background ${m.backgroundMbps} Mbit/s\n`);
-  }
+  for (const line of targetLines(result.case === 'memcached' ? memcachedTargets(result) : dmlTargets(result))) process.stdout.write(`${line}\n`);
 }
