@@ -199,6 +199,10 @@ test('--modes runs some families, no action always first; unknown families are r
   await assert.rejects(testbedCommand(['memcached', '--modes', 'window,clamp']), /--modes: unknown mode family "clamp"; this case has none, jitter, window/);
   await assert.rejects(testbedCommand(['dml', '--modes', 'window']), /--modes: unknown mode family "window"; this case has none, split, reactive, smarttags/);
   await assert.rejects(testbedCommand(['dml', '--modes', ',']), /--modes: names no mode family/);
+  // The workload's sizes are checked before anything runs.
+  await assert.rejects(testbedCommand(['memcached', '--large-keys', '0']), /--large-keys: must be a positive integer, got 0/);
+  await assert.rejects(testbedCommand(['memcached', '--large-keys', '5000']), /--large-keys: at most 1000 per server, got 5000/);
+  await assert.rejects(testbedCommand(['memcached', '--small-value-bytes', '600000']), /--small-value-bytes: at most 524288/);
 });
 
 test('SmartTags is paired with the static configuration of lowest median score, repetition by repetition', () => {

@@ -15,7 +15,7 @@ import { dmlFigures, dmlSection, memcachedFigures, memcachedSection, versusBestS
 
 export const summary = 'run the MemCached incast or parameter-server case on Linux network namespaces (root)';
 
-const HELP = `usage: smarttags testbed memcached|dml [--quick] [--json FILE] [--report FILE] [--figures DIR] [--from FILE] [--queries N] [--iterations N] [--reps N] [--seed N] [--small-value-bytes N] [--modes LIST]
+const HELP = `usage: smarttags testbed memcached|dml [--quick] [--json FILE] [--report FILE] [--figures DIR] [--from FILE] [--queries N] [--iterations N] [--reps N] [--seed N] [--large-keys N] [--small-value-bytes N] [--modes LIST]
 
 Builds the case's topology from network namespaces (unique per-run prefix, removed on exit, Ctrl-C and
 failure), runs no action (its first run carries Tags: identification), each hindsight-swept baseline and
@@ -31,6 +31,7 @@ Needs root and the Debian packages iproute2, memcached, iperf3.
   --iterations N   dml: iterations per run (default 150, quick 100)
   --reps N         repetitions of every mode (default 3, quick 1); medians are reported
   --seed N         memcached: workload seed of the first repetition (default 1)
+  --large-keys N   memcached: keys a large MultiGet reads from every server (default 40, of 4096 B each)
   --small-value-bytes N
                    memcached: value size of the keys small MultiGets read (default 4096, as the large ones)
   --modes LIST     run only these mode families, comma-separated (no action always runs: it is the
@@ -61,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     iterations: { type: 'string' },
     reps: { type: 'string' },
     seed: { type: 'string' },
+    'large-keys': { type: 'string' },
     'small-value-bytes': { type: 'string' },
     figures: { type: 'string' },
     from: { type: 'string' },
@@ -74,13 +76,15 @@ export async function run(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(line + '\n');
   let result: MemcachedReport | DmlReport;
   if (values.from) {
-    for (const o of ['quick', 'queries', 'iterations', 'reps', 'seed', 'small-value-bytes', 'modes'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} configures a run; --from reads one`);
+    for (const o of ['quick', 'queries', 'iterations', 'reps', 'seed', 'large-keys', 'small-value-bytes', 'modes'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} configures a run; --from reads one`);
     result = await readCaseResults(values.from, which);
   } else if (which === 'memcached') {
     const o = defaultMemcachedOptions(quick);
     o.queries = positiveInt('queries', values.queries, o.queries);
     o.reps = positiveInt('reps', values.reps, o.reps);
     o.seed = positiveInt('seed', values.seed, o.seed);
+    o.largeKeysPerServer = positiveInt('large-keys', values['large-keys'], o.largeKeysPerServer);
+    if (o.largeKeysPerServer > 1000) throw new UsageError(`--large-keys: at most 1000 per server, got ${o.largeKeysPerServer}`);
     o.smallValueBytes = positiveInt('small-value-bytes', values['small-value-bytes'], o.smallValueBytes);
     if (o.smallValueBytes > 512 * 1024) throw new UsageError(`--small-value-bytes: at most 524288 (memcached's default item limit is 1 MB), got ${o.smallValueBytes}`);
     o.families = familiesOption(values.modes, MEMCACHED_FAMILIES);
