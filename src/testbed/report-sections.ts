@@ -91,6 +91,8 @@ export function memcachedSection(r: MemcachedReport): ReportSection {
     text: [
       `Line-rate bound of an incast query: ${r.bound.incastQctMs} ms (${r.params.servers} servers x ${r.params.largeKeysPerServer} keys x ${r.params.valueBytes} B at ${r.bound.rateMbit} Mbit/s plus the smallest single-key RTT ${r.bound.baseRttMs} ms).`,
       `Each baseline is its best swept configuration by score (mean QCT over the whole mix); medians over ${r.params.reps} repetition(s) of ${r.params.queries} queries; run took ${r.seconds} s.`,
+      // Runs before small MultiGets had a key set of their own read values of the large ones' size.
+      ...(r.params.smallValueBytes !== undefined && r.params.smallValueBytes !== r.params.valueBytes ? [`Small MultiGets read values of ${r.params.smallValueBytes} B.`] : []),
       ...(r.versusBestStatic ? [versusBestStaticText(r.versusBestStatic)] : []),
       ...targetLines(memcachedTargets(r)),
       identificationText(r.identification),

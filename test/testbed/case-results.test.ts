@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caseResultsProblem, readCaseResults } from '../../src/testbed/case-results-file.ts';
-import { dmlFigures, memcachedFigures, versusBestStaticText } from '../../src/testbed/report-sections.ts';
+import { dmlFigures, memcachedFigures, memcachedSection, versusBestStaticText } from '../../src/testbed/report-sections.ts';
 import { run as testbedCommand } from '../../src/cli/commands/testbed.ts';
 import { defaultMemcachedOptions, MEMCACHED_FAMILIES, memcachedModes, modeLabel, versusBestStaticOf, type MemcachedReport } from '../../src/testbed/memcached-case.ts';
 import { defaultDmlOptions, DML_FAMILIES, dmlLabel, dmlModes, type DmlReport } from '../../src/testbed/dml-case.ts';
@@ -101,6 +101,11 @@ test('the targets are checked against no action, the line-rate bound and the bes
     'score at least as good as the best hindsight-tuned static baseline (medians)': true,
   });
   assert.equal(bestStatic(mc)?.label, 'jitter=10');
+  assert.ok((memcachedSection(mc).text ?? []).includes('target no query over 200 ms: met, share over 200 ms 0, the median of the repetitions'));
+  // The report says when the small MultiGets read values of another size (runs before that read the large ones' size).
+  assert.ok(!(memcachedSection(mc).text ?? []).some((t) => t.startsWith('Small MultiGets')));
+  mc.params.smallValueBytes = 256;
+  assert.ok((memcachedSection(mc).text ?? []).includes('Small MultiGets read values of 256 B.'));
   const s = mc.modes['smarttags']!;
   s.incast.qct.mean = 78;
   s.dropsPerQuery = 0.2;
