@@ -15,7 +15,7 @@ export interface TargetCheck {
 }
 
 /** The MemCached families whose configurations act the same on every query, whatever the application does: the static baselines. */
-export const STATIC_FAMILIES: readonly string[] = ['jitter', 'window', 'pacing'];
+const STATIC_FAMILIES: readonly string[] = ['jitter', 'window', 'pacing'];
 
 const signed = (x: number) => `${x > 0 ? '+' : ''}${x}`;
 const pct = (x: number) => `${signed(round(x * 100, 1))}%`;
@@ -25,10 +25,15 @@ function notRun(target: string, modes: string[]): TargetCheck {
   return { target, value: `not run (needs ${modes.join(' and ')})`, met: null };
 }
 
+/** Of some configurations, the static one (a STATIC_FAMILIES family) of lowest median score, or undefined. */
+export function lowestStatic<T extends { family: string; medianScore: number }>(configs: T[]): T | undefined {
+  return configs.filter((c) => STATIC_FAMILIES.includes(c.family)).sort((a, b) => a.medianScore - b.medianScore)[0];
+}
+
 /** The static configuration (family and parameter) of lowest median score, or null when none was run. */
 export function bestStatic(r: Pick<MemcachedReport, 'sweeps'>): { label: string; mode: ModeReport } | null {
-  const all = STATIC_FAMILIES.flatMap((f) => (r.sweeps[f] ?? []).map((mode) => ({ label: mode.param === null ? f : `${f}=${mode.param}`, mode })));
-  return all.sort((a, b) => a.mode.score - b.mode.score)[0] ?? null;
+  const all = Object.entries(r.sweeps).flatMap(([family, list]) => list.map((mode) => ({ family, medianScore: mode.score, label: mode.param === null ? family : `${family}=${mode.param}`, mode })));
+  return lowestStatic(all) ?? null;
 }
 
 export function memcachedTargets(r: MemcachedReport): TargetCheck[] {

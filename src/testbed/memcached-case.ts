@@ -13,7 +13,7 @@ import { dist, mean, medianOf, paired, round, spread, type Dist, type Paired, ty
 import { TcBatch } from './tc-batch.ts';
 import { Topology, type TopologySpec } from './topology.ts';
 import { SmartTagsHarness } from './smarttags-harness.ts';
-import { STATIC_FAMILIES } from './case-targets.ts';
+import { lowestStatic } from './case-targets.ts';
 import type { SignaturesDoc } from '../engine/signature.ts';
 
 export const MEMCACHED_PORT = 11211;
@@ -400,11 +400,9 @@ export function incastBound(o: Pick<MemcachedCaseOptions, 'servers' | 'largeKeys
  * paired by repetition; null when either was not run. `runs` maps configuration labels to their repetitions.
  */
 export function versusBestStaticOf(runs: ReadonlyMap<string, { spec: Pick<ModeSpec, 'family'>; reps: Pick<ModeMetrics, 'score'>[] }>): MemcachedReport['versusBestStatic'] {
-  const statics = [...runs.entries()].filter(([, e]) => STATIC_FAMILIES.includes(e.spec.family));
-  const median = (reps: Pick<ModeMetrics, 'score'>[]) => medianOf(reps.map((r) => r.score));
-  const best = statics.sort(([, a], [, b]) => median(a.reps) - median(b.reps))[0];
+  const best = lowestStatic([...runs.entries()].map(([label, e]) => ({ label, family: e.spec.family, medianScore: medianOf(e.reps.map((r) => r.score)), reps: e.reps })));
   const clamp = runs.get('smarttags');
-  return best && clamp ? { against: best[0], score: paired(clamp.reps.map((r) => r.score), best[1].reps.map((r) => r.score)) } : null;
+  return best && clamp ? { against: best.label, score: paired(clamp.reps.map((r) => r.score), best.reps.map((r) => r.score)) } : null;
 }
 
 export async function runMemcachedCase(o: MemcachedCaseOptions): Promise<MemcachedReport> {
